@@ -1,0 +1,111 @@
+"""The fully connected (dense, affine) layer: z = a_prev W + b, a = f(z), for a batch of rows.
+
+Shapes (N = batch size):  a_prev (N, n_in), W (n_in, n_out), b (n_out,), z and a (N, n_out).
+Backward, given delta = dL/dz (N, n_out):
+    dW = a_prev^T delta        db = sum over rows of delta        da_prev = delta W^T
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import activations
+
+INITS = ("auto", "xavier", "he", "naive")
+
+
+def init_std(n_in: int, n_out: int, init, activation: str) -> float:
+    """Standard deviation of the normal initial weights.
+
+    xavier (Glorot): sqrt(2 / (n_in + n_out)), keeps variance through sigmoid/tanh layers;
+    he: sqrt(2 / n_in), keeps it through ReLU layers; naive: 1; auto: he for relu, else xavier;
+    a number: that standard deviation.
+    """
+    if isinstance(init, numbers.Real) and not isinstance(init, bool):
+        if not np.isfinite(init) or init < 0:
+            raise ValueError(f"init as a number is a standard deviation and must be finite and >= 0, got {init}")
+        return float(init)
+    from ._validate import choice
+
+    init = choice("init", init, INITS)
+    if init == "auto":
+        init = "he" if activation == "relu" else "xavier"
+    return {"xavier": np.sqrt(2.0 / (n_in + n_out)), "he": np.sqrt(2.0 / n_in), "naive": 1.0}[init]
+
+
+def _check_size(n, what: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
+        raise ValueError(f"{what} must be a whole number >= 1, got {n!r}")
+    return int(n)
+
+
+class Dense:
+    """One affine layer followed by an activation, with its gradients.
+
+    `params` and `grads` are dicts with the same keys ("W", "b"), so an optimiser is a short loop.
+    `forward` caches exactly what `backward` needs: a_prev, z and a.
+    """
+
+    def __init__(self, n_in: int, n_out: int, activation: str = "sigmoid", init="auto",
+                 rng: np.random.Generator | None = None):
+        n_in, n_out = _check_size(n_in, "n_in"), _check_size(n_out, "n_out")
+        self.activation = activations.get(activation)
+        rng = np.random.default_rng(0) if rng is None else rng
+        std = init_std(n_in, n_out, init, activation)
+        self.params = {"W": rng.normal(0.0, std, size=(n_in, n_out)), "b": np.zeros(n_out)}
+        self.grads = {"W": np.zeros((n_in, n_out)), "b": np.zeros(n_out)}
+        self.a_prev = self.z = self.a = None
+
+    @property
+    def W(self) -> np.ndarray:
+        """Weights, shape (n_in, n_out)."""
+        return self.params["W"]
+
+    @W.setter
+    def W(self, value) -> None:
+        value = np.asarray(value, dtype=np.float64)
+        if value.shape != self.params["W"].shape:
+            raise ValueError(f"W must have shape {self.params['W'].shape}, got {value.shape}")
+        self.params["W"] = value.copy()
+
+    @property
+    def b(self) -> np.ndarray:
+        """Biases, shape (n_out,)."""
+        return self.params["b"]
+
+    @b.setter
+    def b(self, value) -> None:
+        value = np.asarray(value, dtype=np.float64)
+        if value.shape != self.params["b"].shape:
+            raise ValueError(f"b must have shape {self.params['b'].shape}, got {value.shape}")
+        self.params["b"] = value.copy()
+
+    @property
+    def n_in(self) -> int:
+        return self.params["W"].shape[0]
+
+    @property
+    def n_out(self) -> int:
+        return self.params["W"].shape[1]
+
+    def forward(self, a_prev: np.ndarray) -> np.ndarray:
+        """a = f(a_prev W + b): (N, n_in) -> (N, n_out)."""
+        self.a_prev = a_prev
+        self.z = a_prev @ self.params["W"] + self.params["b"]
+        self.a = self.activation.f(self.z)
+        return self.a
+
+    def backward(self, da: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
+        """Given dL/da (N, n_out): fill grads, return dL/da_prev (N, n_in)."""
+        return self.backward_delta(self.activation.backward(da, self.z, self.a), need_input_grad)
+
+    def backward_delta(self, delta: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
+        """Given delta = dL/dz (N, n_out): dW = a_prev^T delta, db = sum_rows delta; return delta W^T."""
+        self.delta = delta
+        self.grads["W"] = self.a_prev.T @ delta
+        self.grads["b"] = delta.sum(axis=0)
+        return delta @ self.params["W"].T if need_input_grad else None
+
+    def __repr__(self) -> str:
+        return f"Dense({self.n_in} -> {self.n_out}, {self.activation.name})"
