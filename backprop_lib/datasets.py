@@ -34,9 +34,10 @@ def logic_gate(name: str = "and"):
 
 
 def xor(n: int = 200, noise: float = 0.1, seed: int = 0):
-    """Points in the four quadrants of [-1, 1]^2; class 1 where x1 * x2 < 0 (the XOR pattern)."""
+    """Points in the four quadrants of [-1, 1]^2 (kept 0.15 away from the axes, then jittered by
+    `noise`); class 1 where x1 * x2 < 0, the XOR pattern."""
     rng = np.random.default_rng(seed)
-    X = rng.uniform(-1, 1, size=(_n(n), 2))
+    X = rng.uniform(0.15, 1, size=(_n(n), 2)) * rng.choice([-1.0, 1.0], size=(n, 2))
     y = (X[:, 0] * X[:, 1] < 0).astype(int)
     X += rng.normal(0, _noise(noise), size=X.shape)
     return X, y
