@@ -125,3 +125,6 @@ class TrainingView:
         from IPython.display import display
 
         display(self.widget)
+
+
+from .conv_view import ConvView  # noqa: E402,F401  (chapter 8)
