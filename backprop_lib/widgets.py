@@ -128,3 +128,4 @@ class TrainingView:
 
 
 from .conv_view import ConvView  # noqa: E402,F401  (chapter 8)
+from .softmax_view import DigitsView, SoftmaxView  # noqa: E402,F401 (chapter 6)

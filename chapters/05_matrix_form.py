@@ -1,0 +1,585 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Chapter 5 · Matrix form
+#
+# [![Open in Binder](https://mybinder.org/badge_logo.svg)](https://mybinder.org/v2/gh/backprop-course/backprop-course/HEAD?urlpath=lab/tree/chapters/05_matrix_form.ipynb)
+#
+# Chapter 4 computed gradients one weight at a time: a sum over paths, an index per neuron. That is
+# the right way to *understand* backpropagation and the wrong way to *run* it. A layer with 1000
+# inputs and 1000 outputs has a million weights, and a Python loop over them, repeated for every
+# sample, takes minutes where a matrix product takes milliseconds. In this chapter we write the whole
+# backward pass as four matrix equations. Nothing new happens mathematically: each matrix product is
+# the same sum over indices, done all at once, and the only new skill is keeping track of shapes.
+#
+# **In this chapter you will**
+# - write the affine layer $Z = A_{\text{prev}} W + b$ and derive its backward pass
+#   $\partial L/\partial W = A_{\text{prev}}^\top \Delta$, $\partial L/\partial b = \sum_n \Delta_{n,:}$,
+#   $\partial L/\partial A_{\text{prev}} = \Delta W^\top$, using shapes as a guide;
+# - state the four equations of backpropagation (output delta, hidden delta, weight gradient, bias
+#   gradient) and check them against central differences;
+# - translate between the row-batch form $Z = A W + b$ used here and the column form $z = W a + b$ of
+#   many lecture notes, and see they are the same equations transposed;
+# - write a full MLP backward pass and time loops against matrices;
+# - train networks of different depth and width live.
+
+# %%
+# %matplotlib inline
+import time
+
+import numpy as np
+
+import backprop_lib as bl
+from backprop_lib import plots
+from backprop_lib.widgets import Playground
+
+np.set_printoptions(precision=4, suppress=True)
+
+# %% [markdown]
+# ## 1. The affine layer, with shapes
+#
+# The course stores a batch of $N$ samples as the **rows** of a matrix. A dense layer with $n_{\text{in}}$
+# inputs and $n_{\text{out}}$ outputs computes, for the whole batch at once,
+#
+# $$ \underbrace{Z}_{(N,\,n_{\text{out}})} = \underbrace{A_{\text{prev}}}_{(N,\,n_{\text{in}})}\;
+# \underbrace{W}_{(n_{\text{in}},\,n_{\text{out}})} + \underbrace{b}_{(n_{\text{out}},)}, \qquad
+# Z_{nj} = \sum_{i} A_{ni} W_{ij} + b_j , $$
+#
+# where the bias row $b$ is added to every row (numpy *broadcasting*). This is the **affine** part of
+# the layer; the activation $A = f(Z)$ comes after it and is element-wise.
+#
+# **Backward.** Suppose the layers above have already told us how the loss changes with each entry of
+# $Z$: the matrix $\Delta = \partial L/\partial Z$, of shape $(N, n_{\text{out}})$, one row per sample.
+# This is the error signal $\delta$ of chapters 1 and 4, one row per sample. The chain rule, entry by entry:
+#
+# - $W_{ij}$ appears in $Z_{nj}$ for every sample $n$, multiplied by $A_{ni}$:
+#   $\;\dfrac{\partial L}{\partial W_{ij}} = \sum_n \Delta_{nj} A_{ni} = \big(A_{\text{prev}}^\top \Delta\big)_{ij}$.
+# - $b_j$ appears in $Z_{nj}$ for every $n$, multiplied by 1:
+#   $\;\dfrac{\partial L}{\partial b_j} = \sum_n \Delta_{nj}$, the column sums of $\Delta$.
+# - $A_{ni}$ appears in $Z_{nj}$ for every output $j$, multiplied by $W_{ij}$:
+#   $\;\dfrac{\partial L}{\partial A_{ni}} = \sum_j \Delta_{nj} W_{ij} = \big(\Delta W^\top\big)_{ni}$.
+#
+# $$ \boxed{\;\frac{\partial L}{\partial W} = A_{\text{prev}}^\top \Delta, \qquad
+# \frac{\partial L}{\partial b} = \sum_{n=1}^{N} \Delta_{n,:}, \qquad
+# \frac{\partial L}{\partial A_{\text{prev}}} = \Delta\, W^\top \;} $$
+#
+# **Shapes are a free check.** A gradient always has the shape of the thing it differentiates:
+# $\partial L/\partial W$ is $(n_{\text{in}}, n_{\text{out}})$ like $W$. The only product of $A_{\text{prev}}$
+# $(N, n_{\text{in}})$ and $\Delta$ $(N, n_{\text{out}})$ with that shape is $A_{\text{prev}}^\top \Delta$:
+# the sum over samples is the sum over the shared index $N$. Likewise $\Delta W^\top$ is the only way
+# to get $(N, n_{\text{in}})$ out of $\Delta$ and $W$.
+#
+# The first two are the gradients the optimiser needs; the third is what the layer passes **down** to
+# the layer below, which treats it as its own $\partial L/\partial A$. Document 003 writes the same three
+# formulas for one sample ($X$ of shape $1 \times 2$), where the sum over rows has a single term and
+# $\partial L/\partial b = \partial L/\partial Y$; with a batch, the bias gradient sums over the rows.
+
+# %%
+def affine_forward(A_prev, W, b):
+    """Z = A_prev W + b: (N, n_in), (n_in, n_out), (n_out,) -> (N, n_out); the cache is what backward needs."""
+    Z = A_prev @ W + b
+    return Z, (A_prev, W)
+
+
+def affine_backward(Delta, cache):
+    """Given Delta = dL/dZ (N, n_out): (dW (n_in, n_out), db (n_out,), dA_prev (N, n_in))."""
+    A_prev, W = cache
+    return A_prev.T @ Delta, Delta.sum(axis=0), Delta @ W.T
+
+
+rng = np.random.default_rng(0)
+A_prev = rng.normal(size=(5, 4))          # N = 5 samples, n_in = 4
+W = rng.normal(size=(4, 3))               # n_out = 3
+b = rng.normal(size=3)
+Z, cache = affine_forward(A_prev, W, b)
+print("A_prev", A_prev.shape, " W", W.shape, " b", b.shape, " ->  Z", Z.shape)
+assert Z.shape == (5, 3) and np.allclose(Z[2], A_prev[2] @ W + b)
+
+# %% [markdown]
+# **Check it.** To test a backward pass on its own we need some loss of $Z$ whose $\partial L/\partial Z$
+# we know. The simplest is $L = \sum_{n,j} G_{nj} Z_{nj}$ for a fixed random matrix $G$: then
+# $\partial L/\partial Z = G$ exactly, and central differences of $L$ with respect to $W$, $b$ and
+# $A_{\text{prev}}$ must agree with what `affine_backward(G, cache)` returns.
+
+# %%
+G = rng.normal(size=Z.shape)                          # plays the role of dL/dZ
+L_of = lambda: np.sum(G * affine_forward(A_prev, W, b)[0])
+dW, db, dA_prev = affine_backward(G, cache)
+for name, ours, param in [("dW", dW, W), ("db", db, b), ("dA_prev", dA_prev, A_prev)]:
+    err = bl.rel_error(ours, bl.numerical_gradient(lambda _: L_of(), param))
+    print(f"{name:>8} shape {str(ours.shape):8}  relative error {err:.1e}   (should be below 1e-7)")
+    assert ours.shape == param.shape and err < 1e-7
+
+# %% [markdown]
+# ## 2. The four equations
+#
+# A network is a stack of such layers. Number them $l = 1, \dots, L$, with $A_0 = X$ the input batch:
+#
+# $$ Z_l = A_{l-1} W_l + b_l, \qquad A_l = f(Z_l), \qquad W_l \text{ of shape } (n_{l-1}, n_l). $$
+#
+# Call $\Delta_l = \partial L/\partial Z_l$ layer $l$'s **delta** (shape $(N, n_l)$). Going from $Z_l$
+# back to $A_{l-1}$ is the affine backward pass of section 1; going from $A_l$ back to $Z_l$ multiplies
+# element-wise by $f'(Z_l)$, because $A_l = f(Z_l)$ acts on each entry separately. Together:
+#
+# | | equation | shapes |
+# |---|---|---|
+# | **(1) output delta** | $\Delta_L = \dfrac{\partial L}{\partial A_L} \odot f'(Z_L)$ | $(N, n_L)$ |
+# | **(2) hidden delta** | $\Delta_l = \big(\Delta_{l+1} W_{l+1}^\top\big) \odot f'(Z_l)$ | $(N, n_{l+1})(n_{l+1}, n_l) \to (N, n_l)$ |
+# | **(3) weight gradient** | $\dfrac{\partial L}{\partial W_l} = A_{l-1}^\top \Delta_l$ | $(n_{l-1}, N)(N, n_l) \to (n_{l-1}, n_l)$ |
+# | **(4) bias gradient** | $\dfrac{\partial L}{\partial b_l} = \sum_n (\Delta_l)_{n,:}$ | $(n_l,)$ |
+#
+# $\odot$ is the element-wise product. For the mean squared error $L = \frac1N\sum_n \tfrac12\|a_n - t_n\|^2$
+# the output delta is $\Delta_L = \frac1N (A_L - T) \odot f'(Z_L)$; with a linear output ($f(z) = z$,
+# $f' = 1$) it is just $\frac1N(A_L - T)$. The $\frac1N$ is there because the loss is a mean; it
+# enters once, in $\Delta_L$, and every other gradient inherits it. Equation (2) is Bishop's
+# $\delta_j = h'(a_j)\sum_k w_{kj}\delta_k$ from chapter 4 for all $j$ and all samples at once:
+# the sum over $k$ is the matrix product with $W_{l+1}^\top$.
+#
+# The backward pass runs (1) once, then (3), (4) and (2) for $l = L, L-1, \dots, 1$, reusing the
+# $Z_l$ and $A_l$ the forward pass stored. Each step costs about as much as the matching forward
+# step, so a full gradient costs about two forward passes, however many weights there are.
+
+# %% [markdown]
+# ## 3. Column vectors: document 004's form is the same thing transposed
+#
+# Many lecture notes, including document 004 of our sources, use **column** vectors for one sample and
+# put the weight matrix on the left: $z_{l+1} = W_l a_l + b_l$, $a_l = f(z_l)$, with $W_l$ of shape
+# $(n_{\text{out}}, n_{\text{in}})$. In that form document 004 derives
+#
+# $$ \delta_1 = W_1^\top \delta_2 \circ f'(z_1), \qquad \frac{\partial L}{\partial W_1} = \delta_2\, a_1^\top,
+# \qquad \frac{\partial L}{\partial b_1} = \delta_2 , $$
+#
+# on a network whose layer 1 has 4 units and layer 2 has 3. Careful with its indices: 004's $W_1$
+# maps layer 1 to layer 2, so the gradient of $W_1$ uses the delta of layer **2**; in the course's
+# numbering this $W$ belongs to the layer whose output is $z_2$.
+#
+# The translation is one transpose. For one sample, the course's row vector is 004's column vector
+# transposed, and the course's $W$ is 004's $W$ transposed: $z^\top = (W_{004}\, a + b)^\top = a^\top
+# W_{004}^\top + b^\top$. Transposing each of 004's equations gives ours:
+#
+# | | 004 (columns) | course (rows) |
+# |---|---|---|
+# | forward | $z_2 = W a_1 + b$ | $z_2 = a_1 W + b$ with $W = W_{004}^\top$ |
+# | hidden delta | $\delta_1 = W_{004}^\top \delta_2 \circ f'(z_1)$ | $\delta_1 = \delta_2 W^\top \odot f'(z_1)$ |
+# | weight gradient | $\partial L/\partial W_{004} = \delta_2 a_1^\top$ (outer product, $3\times 4$) | $\partial L/\partial W = a_1^\top \delta_2$ ($4 \times 3$) |
+#
+# With a batch, the rows of $A$ and $\Delta$ are the samples, and $A^\top\Delta = \sum_n a_n^\top \delta_n$
+# is the **sum of the per-sample outer products**. The cell below runs 004's 4-3 example both ways.
+
+# %%
+rng = np.random.default_rng(4)
+W_004 = rng.normal(size=(3, 4))            # 004's W_1: (n_out, n_in) = (3, 4)
+b_004 = rng.normal(size=(3, 1))
+z1_col = rng.normal(size=(4, 1))           # a column vector: layer 1's pre-activation
+t_col = np.array([[0.0], [1.0], [0.5]])
+f, f_prime = bl.sigmoid, bl.sigmoid_prime
+
+
+def loss_col(z1):
+    """L = 1/2 ||sigma(z2) - t||^2 with z2 = W a1 + b, a1 = sigma(z1), all column vectors."""
+    a2 = f(W_004 @ f(z1) + b_004)
+    return 0.5 * np.sum((a2 - t_col) ** 2)
+
+
+# 004's column form
+a1_col = f(z1_col)
+z2_col = W_004 @ a1_col + b_004
+delta2_col = (f(z2_col) - t_col) * f_prime(z2_col)          # dL/dz2, (3, 1)
+delta1_col = (W_004.T @ delta2_col) * f_prime(z1_col)        # (4, 1)
+dW_col = delta2_col @ a1_col.T                               # (3, 4): the outer product delta2 a1^T
+
+# the course's row form: same numbers, every vector a row, W transposed
+W_row, b_row, z1_row = W_004.T, b_004.T, z1_col.T
+a1_row = f(z1_row)
+z2_row = a1_row @ W_row + b_row
+delta2_row = (f(z2_row) - t_col.T) * f_prime(z2_row)         # (1, 3)
+delta1_row = (delta2_row @ W_row.T) * f_prime(z1_row)        # (1, 4)
+dW_row = a1_row.T @ delta2_row                               # (4, 3)
+
+print("delta1 (column form):", delta1_col.ravel(), "  (row form):", delta1_row.ravel())
+print("dW column form is", dW_col.shape, ", row form is", dW_row.shape, "; row form == column form transposed:",
+      np.allclose(dW_row, dW_col.T))
+assert np.allclose(delta1_row, delta1_col.T) and np.allclose(dW_row, dW_col.T)
+
+# %%
+# Both against central differences: delta1 = dL/dz1 and dL/dW (004's layout).
+num_delta1 = bl.numerical_gradient(loss_col, z1_col.copy())
+num_dW = bl.numerical_gradient(lambda _: loss_col(z1_col), W_004)
+print(f"relative error delta1: {bl.rel_error(delta1_col, num_delta1):.1e}, "
+      f"dL/dW: {bl.rel_error(dW_col, num_dW):.1e}   (should be below 1e-7)")
+assert bl.rel_error(delta1_col, num_delta1) < 1e-7 and bl.rel_error(dW_col, num_dW) < 1e-7
+
+# A batch in rows: A^T Delta is the sum over samples of the per-sample outer products a_n^T delta_n.
+A_batch, Delta_batch = rng.normal(size=(6, 4)), rng.normal(size=(6, 3))
+outer_sum = sum(np.outer(A_batch[n], Delta_batch[n]) for n in range(6))
+assert np.allclose(A_batch.T @ Delta_batch, outer_sum)
+print("A^T Delta equals the sum of 6 outer products:", np.allclose(A_batch.T @ Delta_batch, outer_sum))
+
+# %% [markdown]
+# ## 4. One notation for five documents
+#
+# Our five source documents use five sets of letters. The course uses the first column everywhere;
+# here is how to read the others.
+#
+# | meaning | course | 000 | 001 (Bishop) | 003 | 004 |
+# |---|---|---|---|---|---|
+# | pre-activation | $z$ | $w^\top x + b$ | $a$ | $a$, $b$ | $z$ |
+# | activation (output of a layer) | $a$ | $h$ | $z$ | $S$, $h$ | $a$ |
+# | activation function | $f$ ($\sigma$ for the sigmoid) | $\phi$ | $h$ | $S$ | $f$ |
+# | error signal $\partial L/\partial z$ | $\delta$ ($\Delta$ for a batch) | $\delta$ | $\delta$ | – | $\delta$ |
+# | weights of a layer | $W$, shape $(n_{\text{in}}, n_{\text{out}})$, rows: $Z = A_{\text{prev}} W + b$ | $\theta$ $(n_{\text{in}}, n_{\text{out}})$ | $w_{ji}$ ($j$ out, $i$ in) | $W$ $(n_{\text{in}}, n_{\text{out}})$ | $W_l$ $(n_{\text{out}}, n_{\text{in}})$ |
+#
+# > ⚠️ **Watch the swap.** Bishop (document 001) writes $a_j$ for the **pre**-activation and $z_j$ for
+# > the activation, $z_j = h(a_j)$: exactly the other way round from 004 and from this course, where
+# > $a = f(z)$. His $\delta_j = h'(a_j)\sum_k w_{kj}\delta_k$ is our $\delta_j = f'(z_j)\sum_k W_{jk}\delta_k$.
+# > Also note the index order: Bishop's $w_{ji}$ and 004's $W_l$ are (out, in), the course's $W$ is
+# > (in, out). When a formula "does not work", first check which letter means what.
+
+# %% [markdown]
+# ## 5. A pitfall in document 000
+#
+# Document 000 derives the output delta for a sigmoid output and the squared error in three lines.
+#
+# > ⚠️ **Common pitfall: the sign in the sigmoid.** One of its lines differentiates
+# > $\frac{1}{1 - e^{-h}}$. The sigmoid is $\sigma(h) = \frac{1}{1 + e^{-h}}$. With the minus sign the
+# > function is not a sigmoid at all: it is infinite at $h = 0$, above 1 for $h > 0$ and negative for
+# > $h < 0$, and its derivative is not $\sigma(1-\sigma)$. The next line of 000 uses the right
+# > $\phi' = \phi(1-\phi)$, so the slip is in the writing, but copying the line into code breaks it.
+
+# %%
+h_values = np.array([-2.0, -0.5, 0.5, 2.0])
+with np.errstate(divide="ignore"):
+    wrong_sigmoid = 1 / (1 - np.exp(-h_values))
+print("1/(1 + e^-h):", bl.sigmoid(h_values))
+print("1/(1 - e^-h):", wrong_sigmoid, "  <- not in (0, 1); at h = 0 it is 1/0")
+assert np.all((bl.sigmoid(h_values) > 0) & (bl.sigmoid(h_values) < 1))
+assert np.any(wrong_sigmoid < 0) and np.any(wrong_sigmoid > 1)
+
+# %% [markdown]
+# > ⚠️ **Common pitfall: where the sum over samples goes (again).** 000 writes the output delta for a
+# > batch as $\frac{2}{N}\big[\sum_i (h^{(L)} - y^{(i)})\big] \odot h^{(L)}(1 - h^{(L)})$: it first adds
+# > up the errors of all samples and then multiplies by per-sample factors. The sum belongs **outside**
+# > the product. Each sample has its own delta,
+# > $\delta_n = \frac{2}{N}(h_n - y_n)\, h_n(1-h_n)$ (for $C = \frac1N\sum_n (h_n - y_n)^2$), and the sum over
+# > samples happens in equation (3), inside the matrix product $A_{L-1}^\top \Delta_L$. Below, on a
+# > sigmoid output layer with four samples, 000's placement gives a different gradient; the per-sample
+# > form agrees with central differences.
+
+# %%
+rng = np.random.default_rng(0)
+A_prev4, Y4 = rng.normal(size=(4, 3)), np.array([[1.0], [0.0], [1.0], [0.0]])
+W_out = rng.normal(size=(3, 1))
+H = bl.sigmoid(A_prev4 @ W_out)                               # outputs h_n, (4, 1)
+C = lambda W_: np.mean((bl.sigmoid(A_prev4 @ W_) - Y4) ** 2)  # 000's cost: (1/N) sum (h - y)^2
+N = len(Y4)
+
+delta_right = 2 / N * (H - Y4) * H * (1 - H)                  # one delta per sample
+delta_000 = 2 / N * np.sum(H - Y4) * H * (1 - H)              # sum of errors first
+numeric = bl.numerical_gradient(lambda _: C(W_out), W_out)
+print(f"per-sample deltas: relative error {bl.rel_error(A_prev4.T @ delta_right, numeric):.1e}   (below 1e-7: right)")
+print(f"000's placement:   relative error {bl.rel_error(A_prev4.T @ delta_000, numeric):.2f}      (wrong)")
+assert bl.rel_error(A_prev4.T @ delta_right, numeric) < 1e-7
+assert bl.rel_error(A_prev4.T @ delta_000, numeric) > 0.1
+
+# %% [markdown]
+# ## 6. The whole network, backward
+#
+# Here are the four equations as a loop over layers, for any depth, written from scratch on the
+# weights of a `backprop_lib` network. The forward pass stores every $Z_l$ and $A_l$; the backward pass
+# walks the list in reverse. We use $\tanh$ hidden layers, a linear output and the mean squared error.
+
+# %%
+ACT = {"tanh": (np.tanh, lambda z: 1 - np.tanh(z) ** 2),
+       "sigmoid": (bl.sigmoid, bl.sigmoid_prime),
+       "identity": (lambda z: z, np.ones_like)}
+
+
+def mlp_backward(net, X, T):
+    """(L, grads) for L = (1/N) sum_n 1/2 ||a_L - t_n||^2, by the four equations."""
+    acts = [net.activation] * (len(net.layers) - 1) + [net.output]
+    As, Zs = [X], []                                       # A_0 = X
+    for layer, act in zip(net.layers, acts):               # forward, storing Z_l and A_l
+        Zs.append(As[-1] @ layer.W + layer.b)
+        As.append(ACT[act][0](Zs[-1]))
+    N = X.shape[0]
+    loss = 0.5 * np.sum((As[-1] - T) ** 2) / N
+    Delta = (As[-1] - T) / N * ACT[acts[-1]][1](Zs[-1])   # (1) output delta
+    grads = [None] * len(net.layers)
+    for l in range(len(net.layers) - 1, -1, -1):          # l = L-1, ..., 0 (0-based)
+        grads[l] = {"W": As[l].T @ Delta,                  # (3) weight gradient
+                    "b": Delta.sum(axis=0)}                # (4) bias gradient
+        if l > 0:
+            Delta = (Delta @ net.layers[l].W.T) * ACT[acts[l - 1]][1](Zs[l - 1])   # (2) hidden delta
+    return loss, grads
+
+
+net = bl.MLP([3, 5, 4, 2], activation="tanh", output="identity", seed=1)
+X, T = np.random.default_rng(2).normal(size=(8, 3)), np.random.default_rng(3).normal(size=(8, 2))
+loss, grads = mlp_backward(net, X, T)
+lib_loss, lib_grads = net.loss_and_grads(X, T, loss="mse")
+print(net)
+for l, (g, lg) in enumerate(zip(grads, lib_grads), start=1):
+    print(f"layer {l}: dW {g['W'].shape}, db {g['b'].shape}; same as backprop_lib:",
+          np.allclose(g["W"], lg["W"]) and np.allclose(g["b"], lg["b"]))
+assert np.isclose(loss, lib_loss)
+assert all(np.allclose(g[k], lg[k]) for g, lg in zip(grads, lib_grads) for k in "Wb")
+
+# %% [markdown]
+# Our loop and `net.loss_and_grads` agree. Both must agree with central differences, for every
+# parameter of every layer: `bl.gradient_check` perturbs each weight and bias in turn.
+
+# %%
+for l, errs in enumerate(bl.gradient_check(net, X, T, loss="mse"), start=1):
+    print(f"layer {l}: relative error dW {errs['W']:.1e}, db {errs['b']:.1e}   (should be below 1e-7)")
+    assert errs["W"] < 1e-7 and errs["b"] < 1e-7
+
+# %% [markdown]
+# From here on we use `backprop_lib`'s `MLP` for this: `net.loss_and_grads(X, T, loss=...)` runs
+# exactly these four equations (its layers are `bl.Dense`, whose `backward_delta` is section 1's
+# `affine_backward`).
+#
+# ## 7. Loops against matrices
+#
+# Equation (3) says $\partial L/\partial W_{ij} = \sum_n A_{ni}\Delta_{nj}$. Written as three nested
+# Python loops it does $N \cdot n_{\text{in}} \cdot n_{\text{out}}$ multiply-adds, one interpreted step
+# at a time. `A.T @ Delta` does the same multiply-adds in compiled, vectorised code. Same numbers,
+# very different clocks:
+
+# %%
+def dW_loops(A_prev, Delta):
+    """dL/dW_ij = sum_n A_prev[n, i] * Delta[n, j], one weight (and one sample) at a time."""
+    N, n_in = A_prev.shape
+    n_out = Delta.shape[1]
+    dW = np.zeros((n_in, n_out))
+    for i in range(n_in):
+        for j in range(n_out):
+            total = 0.0
+            for n in range(N):
+                total += A_prev[n, i] * Delta[n, j]
+            dW[i, j] = total
+    return dW
+
+
+def best_time(fn, repeat):
+    """The fastest of `repeat` runs, in seconds."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+rng = np.random.default_rng(0)
+widths, t_loops, t_matrix = [4, 8, 16, 32], [], []
+for n in widths:                                   # N = n_in = n_out = n
+    A_, D_ = rng.normal(size=(n, n)), rng.normal(size=(n, n))
+    assert np.allclose(dW_loops(A_, D_), A_.T @ D_)
+    t_loops.append(best_time(lambda: dW_loops(A_, D_), 2))
+    t_matrix.append(best_time(lambda: A_.T @ D_, 20))
+    print(f"N = n_in = n_out = {n:3d}: loops {t_loops[-1] * 1e3:8.3f} ms   A.T @ Delta {t_matrix[-1] * 1e3:7.4f} ms"
+          f"   ({t_loops[-1] / t_matrix[-1]:,.0f} times faster)")
+assert t_matrix[-1] < t_loops[-1]
+
+# %%
+fig, (ax,) = plots.new_figure(size=(5, 3.4))
+ax.loglog(widths, t_loops, "o-", label="Python loops")
+ax.loglog(widths, t_matrix, "s-", label="A.T @ Delta")
+ax.set_xlabel("N = n_in = n_out")
+ax.set_ylabel("time (s)")
+ax.set_xticks(widths, [str(n) for n in widths])
+ax.set_xticks([], minor=True)
+ax.set_title("the same dW, two ways")
+ax.grid(True, which="both", alpha=0.3)
+ax.legend()
+fig
+
+# %% [markdown]
+# The loops' time grows like $n^3$ (slope 3 on the log-log plot): doubling every size makes eight
+# times the work. The matrix product does the same work, but at these sizes its time is almost all
+# call overhead, and it is thousands of times faster at $n = 32$.
+# The other alternative, document 003's finite differences, needs two full forward passes **per
+# parameter**; backpropagation gets all of them for about the cost of two. For the 4-layer net above:
+
+# %%
+t_backprop = best_time(lambda: net.loss_and_grads(X, T, loss="mse"), 20)
+t_numeric = best_time(lambda: bl.gradient_check(net, X, T, loss="mse"), 1)
+print(f"{net.n_params} parameters: backprop {t_backprop * 1e3:.3f} ms, central differences {t_numeric * 1e3:.1f} ms "
+      f"({t_numeric / t_backprop:,.0f} times slower)")
+assert t_numeric > t_backprop
+
+# %% [markdown]
+# ## 8. Try it: depth, width and learning rate
+#
+# The playground below trains a network, with exactly the backward pass of this chapter, on a 2-D data
+# set: two rings, one class each. The left panel is the decision boundary (white-edged points are the
+# training set, black-edged the test set), the middle one the loss, the right one the size of each
+# layer's weight gradient $\|A_{l-1}^\top \Delta_l\|$ per epoch. Every change retrains from scratch.
+#
+# - **hidden layers** = 0 leaves a single sigmoid unit: its boundary is a straight line and it cannot
+#   separate the rings. One hidden layer of a few units can.
+# - **width** = 1 or 2 is too narrow for a closed boundary; 4-8 units make one.
+# - **learning rate**: at 0.01 the loss hardly moves in 200 epochs; from about 0.3 to 3 it converges;
+#   at 10 the steps overshoot and the loss ends higher than it started; at 30 training diverges and
+#   the status line says so.
+# - **Play** keeps training; **Step** trains one frame; **Reset** goes back to the initial weights.
+
+# %%
+playground = Playground(dataset="circles", depth=2, width=8, activation="tanh", lr=0.5, seed=0,
+                        initial_epochs=200, initial_budget=None)
+playground
+
+# %%
+# What a headless run shows: the 2-8-8-1 network after 200 epochs separates the rings.
+print(playground, f"- training accuracy {playground.accuracy('train'):.0%}, test {playground.accuracy('test'):.0%}")
+assert playground.net.sizes == [2, 8, 8, 1] and playground.history.epochs == 200
+assert playground.accuracy("test") > 0.9
+
+# %% [markdown]
+# ## Exercises
+#
+# Each exercise has a cell for your code and a check cell below it. The check runs your code on
+# several inputs and tells you which one went wrong, what it expected and what it got.
+#
+# In this copy of the course the solution is already in the code cell, **collapsed**: the cell shows
+# only "…". Try first: write your own version in a new cell (or replace the collapsed code), run the
+# check, and only then expand the solution (click the "…" or the blue bar left of the cell).
+#
+# ### Exercise 1 · The affine layer backward (1 point)
+#
+# Write `affine_backward_ex(delta, A_prev, W)` that returns `(dW, db, dA_prev)` for the layer
+# $Z = A_{\text{prev}} W + b$, given `delta` $= \partial L/\partial Z$ of shape $(N, n_{\text{out}})$,
+# `A_prev` $(N, n_{\text{in}})$ and `W` $(n_{\text{in}}, n_{\text{out}})$. Let the shapes guide you.
+
+# %% nbgrader={"grade": false, "grade_id": "ex1_affine_backward", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true}
+def affine_backward_ex(delta, A_prev, W):
+    """(dW, db, dA_prev) for Z = A_prev W + b, given delta = dL/dZ."""
+    ### BEGIN SOLUTION
+    return A_prev.T @ delta, delta.sum(axis=0), delta @ W.T
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "ex1_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+from backprop_lib.checks import ch05
+
+ch05.check_affine_backward(affine_backward_ex)
+### BEGIN HIDDEN TESTS
+ch05.check_affine_backward(affine_backward_ex, hidden=True)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Exercise 2 · The hidden delta (1 point)
+#
+# Write `hidden_delta(delta_next, W_next, z, activation)`, equation (2): given the next layer's delta
+# $\Delta_{l+1}$ `(N, n_next)`, its weights $W_{l+1}$ `(n_l, n_next)` and this layer's pre-activation
+# $Z_l$ `(N, n_l)`, return $\Delta_l = (\Delta_{l+1} W_{l+1}^\top) \odot f'(Z_l)$, where `activation` is
+# `"sigmoid"`, `"tanh"` or `"relu"` (use $f'(0) = 0$ for ReLU).
+
+# %% nbgrader={"grade": false, "grade_id": "ex2_hidden_delta", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true}
+def hidden_delta(delta_next, W_next, z, activation):
+    """Delta_l = (Delta_{l+1} W_{l+1}^T) * f'(Z_l)."""
+    ### BEGIN SOLUTION
+    f_prime = {"sigmoid": bl.sigmoid_prime,
+               "tanh": lambda z_: 1 - np.tanh(z_) ** 2,
+               "relu": lambda z_: (z_ > 0).astype(float)}[activation]
+    return (delta_next @ W_next.T) * f_prime(z)
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "ex2_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+ch05.check_hidden_delta(hidden_delta)
+### BEGIN HIDDEN TESTS
+ch05.check_hidden_delta(hidden_delta, hidden=True)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Exercise 3 · Find the bug (2 points)
+#
+# A colleague wrote the backward pass of a two-layer network: $\tanh$ hidden layer, linear output,
+# $L = \frac1N\sum_n \tfrac12 \|a_n - t_n\|^2$. It runs, the shapes are right, and it is wrong. Here it
+# is, followed by a gradient check that compares each of its gradients with central differences.
+
+# %%
+def buggy_two_layer_backward(X, T, params):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    N = X.shape[0]
+    Z1 = X @ W1 + b1
+    A1 = np.tanh(Z1)
+    A2 = A1 @ W2 + b2
+    loss = 0.5 * np.sum((A2 - T) ** 2) / N
+    error = A2 - T
+    delta2 = error / N
+    dW2 = A1.T @ error
+    db2 = delta2.sum(axis=0)
+    delta1 = (delta2 @ W2.T) * (1 - Z1 ** 2)
+    dW1 = X.T @ delta1
+    db1 = delta1.sum(axis=0)
+    return loss, {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+X_bug, T_bug, params_bug = ch05.two_layer_case(seed=0)
+errors = ch05.gradient_report(buggy_two_layer_backward, ch05.two_layer_loss, X_bug, T_bug, params_bug)
+assert errors["b2"] < 1e-7 and errors["W2"] > 1e-3 and errors["W1"] > 1e-3
+
+# %% [markdown]
+# The check says which gradients are off: the loss and `b2` are right, `W2`, `W1` and `b1` are not.
+# There are **two** bugs. Copy the function into `two_layer_backward` below, find them (read the lines
+# that compute the wrong gradients, and compare them with the four equations) and fix them.
+
+# %% nbgrader={"grade": false, "grade_id": "ex3_find_the_bug", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true}
+def two_layer_backward(X, T, params):
+    """(loss, grads) for the tanh-hidden, linear-output network with the mean squared error."""
+    ### BEGIN SOLUTION
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    N = X.shape[0]
+    Z1 = X @ W1 + b1
+    A1 = np.tanh(Z1)
+    A2 = A1 @ W2 + b2
+    loss = 0.5 * np.sum((A2 - T) ** 2) / N
+    delta2 = (A2 - T) / N
+    dW2 = A1.T @ delta2                        # fix 1: the 1/N is in delta2, not in `error`
+    db2 = delta2.sum(axis=0)
+    delta1 = (delta2 @ W2.T) * (1 - A1 ** 2)   # fix 2: tanh'(z) = 1 - tanh(z)^2 = 1 - A1^2
+    dW1 = X.T @ delta1
+    db1 = delta1.sum(axis=0)
+    return loss, {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "ex3_check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+ch05.check_two_layer_backward(two_layer_backward)
+### BEGIN HIDDEN TESTS
+ch05.check_two_layer_backward(two_layer_backward, hidden=True)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## Summary
+#
+# In this chapter we
+# - wrote the affine layer $Z = A_{\text{prev}}W + b$ for a batch of rows and derived its backward pass,
+#   $\partial L/\partial W = A_{\text{prev}}^\top\Delta$, $\partial L/\partial b = \sum_n \Delta_{n,:}$,
+#   $\partial L/\partial A_{\text{prev}} = \Delta W^\top$, with the shapes as a check;
+# - collected backpropagation into four equations: output delta, hidden delta
+#   $\Delta_l = (\Delta_{l+1}W_{l+1}^\top)\odot f'(Z_l)$, weight gradient and bias gradient;
+# - saw that document 004's column form $\delta_1 = W_1^\top\delta_2 \circ f'(z_1)$,
+#   $\partial L/\partial W_1 = \delta_2 a_1^\top$ is the same computation transposed, and translated
+#   between the documents' letters (watch Bishop's $a$/$z$ swap);
+# - corrected document 000's $1/(1 - e^{-h})$ and its sum over samples;
+# - wrote a full MLP backward pass, checked it against `backprop_lib` and central differences, and
+#   timed it: matrices beat loops by orders of magnitude, and backprop beats finite differences by the
+#   number of parameters.
+#
+# **Next:** [Chapter 6 · Softmax and cross-entropy](06_softmax_cross_entropy.ipynb) replaces the
+# squared error by the loss classifiers use, and finds the output delta $y - t$ hiding behind a
+# $K \times K$ Jacobian.
