@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backprop_lib.checks import CheckFailed, ch08
+from backprop_lib.autodiff import Tensor
+from backprop_lib.checks import CheckFailed, ch08, ch09
 
 # ---------------------------------------------------------------------------------------------
 # chapter 8
@@ -116,3 +117,148 @@ def test_ch08_input_grad_wrong_answers():
     _fails(ch08.check_conv2d_input_grad, lambda d, w: conv2d_input_grad(d, w[::-1, ::-1])[:d.shape[0], :d.shape[1]],
            "shape (2, 2), expected (4, 4)", "dL/dx has the shape of x")
     _fails(ch08.check_conv2d_input_grad, lambda d, w: conv2d_input_grad(d, w) * 2, "expected", "Hint: pad delta")
+
+
+# ---------------------------------------------------------------------------------------------
+# chapter 9
+# ---------------------------------------------------------------------------------------------
+
+
+def make_sin(local=np.cos, assign=False, attach=True, parents=True, forward=np.sin, as_array=False):
+    """A sin operation, right by default; each argument plants one typical mistake."""
+    def sin(t):
+        if as_array:
+            return np.sin(t.data)
+        out = Tensor(forward(t.data), parents=(t,) if parents else (), op="sin")
+
+        def _backward():
+            if assign:
+                t.grad = local(t.data) * out.grad
+            else:
+                t.grad += local(t.data) * out.grad
+        if attach:
+            out._backward = _backward
+        return out
+    return sin
+
+
+def topo_order(root):
+    order, seen = [], set()
+
+    def visit(v):
+        if v not in seen:
+            seen.add(v)
+            for p in v.parents:
+                visit(p)
+            order.append(v)
+    visit(root)
+    return order
+
+
+def classifier_grads(X, T, W1, W2):
+    W1, W2 = Tensor(W1), Tensor(W2)
+    ((Tensor(X) @ W1).sigmoid() @ W2).softmax_cross_entropy(T).backward()
+    return W1.grad, W2.grad
+
+
+@pytest.mark.parametrize("check, fn", [
+    (ch09.check_sin, make_sin()),
+    (ch09.check_topo_order, topo_order),
+    (ch09.check_classifier_grads, classifier_grads),
+])
+def test_ch09_right_answers_pass(check, fn, capsys):
+    check(fn)
+    assert capsys.readouterr().out.startswith("\u2705")
+    check(fn, hidden=True)
+    assert capsys.readouterr().out == ""
+
+
+def test_ch09_sin_wrong_answers():
+    _fails(ch09.check_sin, make_sin(assign=True), "sin(t) * t", "write t.grad += ..., not t.grad =")
+    _fails(ch09.check_sin, make_sin(attach=False), "t.grad is wrong", "out._backward = _backward")
+    _fails(ch09.check_sin, make_sin(local=lambda x: -np.cos(x)), "t.grad is wrong", "sign is flipped")
+    _fails(ch09.check_sin, make_sin(parents=False), "does not list its input among its parents", "parents=(t,)")
+    _fails(ch09.check_sin, make_sin(forward=np.cos), "the forward value is wrong", "np.sin(t.data)")
+    _fails(ch09.check_sin, make_sin(as_array=True), "not a Tensor")
+    _fails(ch09.check_sin, make_sin(local=np.sin), "t.grad is wrong", "Hint: build the result")
+
+    def ignores_upstream(t):
+        out = Tensor(np.sin(t.data), parents=(t,), op="sin")
+
+        def _backward():
+            t.grad += np.cos(t.data)
+        out._backward = _backward
+        return out
+
+    _fails(ch09.check_sin, ignores_upstream, "with upstream gradient", "upstream gradient out.grad")
+    _fails(ch09.check_sin, lambda t: t.data.foo, "raised AttributeError")
+    _fails(ch09.check_sin, "sin", "should be a function")
+
+
+def test_ch09_topo_order_wrong_answers():
+    def no_seen_set(root):
+        order = []
+
+        def visit(v):
+            for p in v.parents:
+                visit(p)
+            order.append(v)
+        visit(root)
+        return order
+
+    _fails(ch09.check_topo_order, no_seen_set, "Tensor(a: 2.) appears 3 times", "visited")
+
+    def reversed_preorder(root):
+        order, seen = [], set()
+
+        def visit(v):
+            if v not in seen:
+                seen.add(v)
+                order.append(v)
+                for p in v.parents:
+                    visit(p)
+        visit(root)
+        return order[::-1]
+
+    _fails(ch09.check_topo_order, reversed_preorder, "topo_order(<a * exp(a*b)>)", "comes before its parent")
+    _fails(ch09.check_topo_order, lambda root: topo_order(root)[::-1], "comes before its parent")
+    _fails(ch09.check_topo_order, lambda root: topo_order(root)[1:], "nodes are missing")
+    _fails(ch09.check_topo_order, lambda root: [root], "nodes are missing")
+    _fails(ch09.check_topo_order, lambda root: 3, "expected a list of Tensors")
+
+
+def test_ch09_topo_order_hidden_graphs():
+    def only_two_levels(root):         # parents and grandparents only: fine on shallow graphs
+        order = []
+        for p in root.parents:
+            for g in p.parents:
+                if all(g is not o for o in order):
+                    order.append(g)
+            if all(p is not o for o in order):
+                order.append(p)
+        return order + [root]
+
+    with pytest.raises(CheckFailed):
+        ch09.check_topo_order(only_two_levels)
+    _fails(ch09.check_topo_order, lambda root: topo_order(root) if root.parents else [], "nodes are missing",
+           hidden=True)
+
+
+def test_ch09_classifier_wrong_answers():
+    def summed(X, T, W1, W2):
+        g1, g2 = classifier_grads(X, T, W1, W2)
+        return g1 * len(X), g2 * len(X)
+
+    _fails(ch09.check_classifier_grads, summed, "dW1 is wrong", "times too large", "mean over the rows")
+    _fails(ch09.check_classifier_grads, lambda X, T, W1, W2: tuple(-g for g in classifier_grads(X, T, W1, W2)),
+           "dW1 is wrong", "sign is flipped")
+    _fails(ch09.check_classifier_grads, lambda X, T, W1, W2: (Tensor(W1), Tensor(W2)), "returned Tensors", "W1.grad")
+    _fails(ch09.check_classifier_grads, lambda X, T, W1, W2: classifier_grads(X, T, W1, W2)[0],
+           "expected a pair (dW1, dW2)")
+
+    def tanh_hidden(X, T, W1, W2):
+        W1, W2 = Tensor(W1), Tensor(W2)
+        ((Tensor(X) @ W1).tanh() @ W2).softmax_cross_entropy(T).backward()
+        return W1.grad, W2.grad
+
+    _fails(ch09.check_classifier_grads, tanh_hidden, "classifier_grads(X=", "is wrong", "relative error")
