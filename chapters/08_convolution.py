@@ -249,6 +249,14 @@ print("dL/dx =", dx7.ravel(), "  dL/dw =", dw7.ravel(), "  dL/db =", db7)
 assert np.allclose(dw7.ravel(), np.correlate(x7, delta_dilated, mode="valid"))
 assert np.allclose(dx7.ravel(), np.convolve(delta_dilated, w, mode="full"))
 
+# %%
+# ... and against central differences, as always (L = sum of delta_i z_i again)
+x7c, w7c = x7[None, None, None].copy(), w[None, None, None].copy()
+L7 = lambda _: delta @ conv2d_forward(x7c, w7c, np.array([b]), stride=2)[0].ravel()
+err7 = {"dx": bl.rel_error(dx7, bl.numerical_gradient(L7, x7c)), "dw": bl.rel_error(dw7, bl.numerical_gradient(L7, w7c))}
+print("relative errors (should be below 1e-7):", err7)
+assert max(err7.values()) < 1e-7
+
 # %% [markdown]
 # ## 3. Two dimensions, channels and filters
 #
