@@ -265,3 +265,136 @@ def test_ch06_classifier_backward_wrong_hidden_derivative():
 def test_ch06_gradient_report_on_the_chapter_case(capsys):
     errors = ch06.gradient_report(classifier_backward, *ch06.classifier_case(seed=0))
     assert max(errors.values()) < 1e-7 and "WRONG" not in capsys.readouterr().out
+
+
+# ------------------------------------------------------------------------------------------------
+# chapter 7
+# ------------------------------------------------------------------------------------------------
+from backprop_lib import MLP  # noqa: E402
+from backprop_lib.checks import ch07  # noqa: E402
+from backprop_lib.layers import init_std as library_init_std  # noqa: E402
+
+
+def init_std(n_in, n_out, scheme):
+    return {"naive": 1.0, "xavier": np.sqrt(2 / (n_in + n_out)), "he": np.sqrt(2 / n_in)}[scheme]
+
+
+@pytest.mark.parametrize("hidden", [False, True])
+def test_ch07_init_std_right(hidden):
+    ch07.check_init_std(init_std, hidden=hidden)
+
+
+def test_ch07_init_std_matches_the_library():
+    for n_in, n_out in [(64, 32), (2, 16), (7, 300)]:
+        for scheme in ("naive", "xavier", "he"):
+            assert np.isclose(init_std(n_in, n_out, scheme), library_init_std(n_in, n_out, scheme, "tanh"))
+
+
+@pytest.mark.parametrize("wrong, words", [
+    (lambda n_in, n_out, s: init_std(n_in, n_out, s) ** 2, ["variance", "square root"]),
+    (lambda n_in, n_out, s: np.sqrt(1 / n_in) if s == "he" else init_std(n_in, n_out, s), ["LeCun", "He doubles"]),
+    (lambda n_in, n_out, s: np.sqrt(2 / n_out) if s == "he" else init_std(n_in, n_out, s), ["fan-in"]),
+    (lambda n_in, n_out, s: np.sqrt(1 / (n_in + n_out)) if s == "xavier" else init_std(n_in, n_out, s), ["a 2 in"]),
+    (lambda n_in, n_out, s: np.sqrt(6 / (n_in + n_out)) if s == "xavier" else init_std(n_in, n_out, s), ["UNIFORM"]),
+    (lambda n_in, n_out, s: 0.01, ["init_std(", "expected", "Hint: naive: 1"]),
+])
+def test_ch07_init_std_common_mistakes(wrong, words):
+    fails(ch07.check_init_std, wrong, *words)
+
+
+def test_ch07_init_std_raises():
+    fails(ch07.check_init_std, lambda n_in, n_out, s: {"naive": 1.0}[s], "raised KeyError", "xavier")
+
+
+def layer_gradient_norms(net, X, T, loss):
+    _, grads = net.loss_and_grads(X, T, loss=loss)
+    return [np.linalg.norm(g["W"]) for g in grads]
+
+
+@pytest.mark.parametrize("hidden", [False, True])
+def test_ch07_layer_gradient_norms_right(hidden):
+    ch07.check_layer_gradient_norms(layer_gradient_norms, hidden=hidden)
+
+
+def test_ch07_layer_gradient_norms_mistakes():
+    fails(ch07.check_layer_gradient_norms, lambda net, X, T, loss: layer_gradient_norms(net, X, T, loss)[::-1],
+          "reversed")
+    fails(ch07.check_layer_gradient_norms,
+          lambda net, X, T, loss: [np.linalg.norm(g["b"]) for g in net.loss_and_grads(X, T, loss=loss)[1]],
+          "bias gradients")
+    fails(ch07.check_layer_gradient_norms, lambda net, X, T, loss: layer_gradient_norms(net, X, T, loss)[1:],
+          "the network has 3 layers")
+    fails(ch07.check_layer_gradient_norms,
+          lambda net, X, T, loss: [np.abs(g["W"]).sum() for g in net.loss_and_grads(X, T, loss=loss)[1]],
+          "expected", "square root of the sum of squares")
+    msg = fails(ch07.check_layer_gradient_norms, lambda net, X, T, loss: net.loss_and_grads(X, T, loss=loss),
+                "should return one number per layer", "got tuple", "np.linalg.norm(g['W'])")
+    assert len(msg) < 600
+    fails(ch07.check_layer_gradient_norms, lambda net, X, T, loss: net.loss_and_grads(X, T, loss="bogus"),
+          "raised ValueError", "loss_and_grads(X, T, loss=loss)")
+    fails(ch07.check_layer_gradient_norms, lambda net, X, T, loss: None, "returned None")
+
+
+def deep_backward(X, T, params):
+    n_layers = len(params) // 2
+    As = [X]
+    for l in range(1, n_layers + 1):
+        Z = As[-1] @ params[f"W{l}"] + params[f"b{l}"]
+        As.append(np.tanh(Z) if l < n_layers else Z)
+    delta = (As[-1] - T) / X.shape[0]
+    grads = {}
+    for l in range(n_layers, 0, -1):
+        grads[f"W{l}"], grads[f"b{l}"] = As[l - 1].T @ delta, delta.sum(0)
+        if l > 1:
+            delta = (delta @ params[f"W{l}"].T) * (1 - As[l - 1] ** 2)
+    return 0.5 * np.sum((As[-1] - T) ** 2) / X.shape[0], grads
+
+
+@pytest.mark.parametrize("hidden", [False, True])
+def test_ch07_deep_backward_right(hidden):
+    ch07.check_deep_backward(deep_backward, hidden=hidden)
+
+
+def test_ch07_deep_backward_off_by_one_is_named():
+    def off_by_one(X, T, params):
+        n_layers = len(params) // 2
+        As = [X]
+        for l in range(1, n_layers + 1):
+            Z = As[-1] @ params[f"W{l}"] + params[f"b{l}"]
+            As.append(np.tanh(Z) if l < n_layers else Z)
+        delta = (As[-1] - T) / X.shape[0]
+        grads = {}
+        for l in range(n_layers, 0, -1):
+            grads[f"W{l}"], grads[f"b{l}"] = As[l - 1].T @ delta, delta.sum(0)
+            if l > 1:
+                delta = (delta @ params[f"W{l}"].T) * (1 - As[l] ** 2)
+        return 0.5 * np.sum((As[-1] - T) ** 2) / X.shape[0], grads
+    msg = fails(ch07.check_deep_backward, off_by_one, "fails for W1, b1, W2, b2, W3, b3",
+                "The gradients of W4, b4 are right", "A[l-1]")
+    assert "test input 1" in msg
+
+
+def test_ch07_deep_backward_fails_only_on_hidden_depths():
+    def only_three_layers(X, T, params):   # hard-codes 4 layers: right on the visible case, fails elsewhere
+        if len(params) != 8:
+            return deep_backward(X, T, {k: v for k, v in params.items()})[0], {k: np.zeros_like(v)
+                                                                                for k, v in params.items()}
+        return deep_backward(X, T, params)
+    with pytest.raises(CheckFailed):
+        ch07.check_deep_backward(only_three_layers)
+    fails(ch07.check_deep_backward, only_three_layers, "test input 2", "relative error 1.00e+00")
+
+
+def test_ch07_gradient_report(capsys):
+    X, T, params = ch07.deep_case(seed=1)
+    errors = ch07.gradient_report(deep_backward, X, T, params)
+    assert set(errors) == {"loss"} | set(params) and max(errors.values()) < 1e-7
+    assert capsys.readouterr().out.count("ok") == len(params) + 1
+
+
+def test_ch07_deep_loss_matches_an_mlp():
+    X, T, params = ch07.deep_case(sizes=(3, 4, 2), seed=2)
+    net = MLP([3, 4, 2], activation="tanh", output="identity")
+    for l, layer in enumerate(net.layers, start=1):
+        layer.W, layer.b = params[f"W{l}"], params[f"b{l}"]
+    assert np.isclose(ch07.deep_loss(X, T, params), net.loss(X, T, loss="mse"))
