@@ -242,6 +242,9 @@ class ConvView:
 
         display(self.widget)
 
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
 
 def _figure_view(fig):
     """The FigureView of backprop_lib.widgets (imported here to avoid a circular import)."""

@@ -130,3 +130,4 @@ class TrainingView:
 from .conv_view import ConvView  # noqa: E402,F401  (chapter 8)
 from .softmax_view import DigitsView, SoftmaxView  # noqa: E402,F401 (chapter 6)
 from .explorers import DescentExplorer, FiniteDifferenceExplorer, GraphStepper, SigmoidExplorer  # noqa: E402,F401 (chapters 2-4)
+from .autodiff_view import AutodiffView  # noqa: E402,F401  (chapter 9)

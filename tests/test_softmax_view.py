@@ -100,3 +100,17 @@ def test_digits_view_divergence_is_reported():
     assert dv.history.epochs == epochs and dv.view.image.value == png
     dv.lr.value = 0.1                          # a sensible learning rate starts afresh
     assert not dv.history.diverged and np.all(np.isfinite(dv.history.loss))
+
+
+@pytest.mark.parametrize("logits, target", [((2.0, 1.0, 0.1), 1), ((-3.0, 7.5, 0.0, 2.2), 0), ((0.0, 0.0), 1)])
+def test_softmax_view_gradient_against_central_differences(logits, target):
+    from backprop_lib import numerical_gradient, rel_error
+    from backprop_lib.activations import log_softmax
+
+    sv = SoftmaxView(logits=logits, target=target)
+    numeric = numerical_gradient(lambda z: -log_softmax(z)[target], np.array(logits, dtype=np.float64))
+    assert rel_error(sv.grad, numeric) <= 1e-7
+    # the naive chain rule (diagonal of the Jacobian only) is right on the true class and nowhere else
+    assert np.isclose(sv.naive_grad[target], numeric[target])
+    others = np.arange(len(logits)) != target
+    assert np.all(sv.naive_grad[others] == 0) and np.all(numeric[others] > 0)
