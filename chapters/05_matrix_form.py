@@ -60,8 +60,8 @@ np.set_printoptions(precision=4, suppress=True)
 # the layer; the activation $A = f(Z)$ comes after it and is element-wise.
 #
 # **Backward.** Suppose the layers above have already told us how the loss changes with each entry of
-# $Z$: the matrix $\Delta = \partial L/\partial Z$, of shape $(N, n_{\text{out}})$, one row per sample.
-# This is the error signal $\delta$ of chapters 1 and 4, one row per sample. The chain rule, entry by entry:
+# $Z$: the matrix $\Delta = \partial L/\partial Z$, of shape $(N, n_{\text{out}})$. Its rows are the error
+# signals $\delta$ of chapters 1 and 4, one per sample. The chain rule, entry by entry:
 #
 # - $W_{ij}$ appears in $Z_{nj}$ for every sample $n$, multiplied by $A_{ni}$:
 #   $\;\dfrac{\partial L}{\partial W_{ij}} = \sum_n \Delta_{nj} A_{ni} = \big(A_{\text{prev}}^\top \Delta\big)_{ij}$.

@@ -94,20 +94,25 @@ fig
 # |\delta_1| \le |\delta_L| \prod_{l=1}^{L-1} \frac{|w_{l+1}|}{4} . $$
 #
 # With weights of size about 1 the delta shrinks by a factor of at least 4 per sigmoid layer: after 10
-# layers by $4^{9} \approx 2.6 \times 10^{5}$. The weight gradient of layer $l$ is its delta times its input,
-# so it shrinks with it. Here is a chain of 10 sigmoid units and a linear output, all weights 1:
+# layers by $4^{10} \approx 10^{6}$. The weight gradient of layer $l$ is its delta times its input, so it
+# shrinks with it. Here is a chain of 9 sigmoid units and a linear output unit, all weights 1 and
+# biases 0, for one sample. With one sample, $\partial L/\partial b_l = \delta_l$, so the bias gradients
+# show the deltas themselves.
 
 # %%
-chain = bl.MLP([1] * 11, activation="sigmoid", output="identity")
+chain = bl.MLP([1] * 11, activation="sigmoid", output="identity")    # 10 layers: 9 sigmoid + output
 for layer in chain.layers:
     layer.W, layer.b = np.ones((1, 1)), np.zeros(1)
 x_chain, t_chain = np.array([[0.5]]), np.array([[0.0]])
 _, grads = chain.loss_and_grads(x_chain, t_chain, loss="mse")
-dW = np.array([abs(g["W"][0, 0]) for g in grads])
-print("|dL/dw_l|, layer 1 to 11:", dW)
-print("ratio between neighbours:", dW[:-1] / dW[1:])
-print(f"first / last: {dW[0] / dW[-1]:.2e}   (the bound 4^-9 = {4.0 ** -9:.2e})")
-assert np.all(dW[:-2] / dW[1:-1] < 0.25)    # each sigmoid layer costs more than a factor 4
+delta = np.array([g["b"][0] for g in grads])                          # delta_1, ..., delta_10
+z_chain = np.array([layer.z[0, 0] for layer in chain.layers[:-1]])    # z_1, ..., z_9 of the sigmoid units
+print("delta_l, layer 1 to 10:", delta)
+print("delta_l / delta_(l+1): ", delta[:-1] / delta[1:])
+print("sigma'(z_l):           ", bl.sigmoid_prime(z_chain))
+print(f"delta_1 / delta_10 = {delta[0] / delta[-1]:.2e}   (at most 4^-9 = {4.0 ** -9:.2e})")
+assert np.allclose(delta[:-1] / delta[1:], bl.sigmoid_prime(z_chain))   # each layer: one factor w sigma'(z)
+assert 0 < delta[0] / delta[-1] <= 4.0 ** -9
 # ... and backprop is right: the gradients really are that small. (A gradient of 1e-7 changes the loss by
 # 1e-12 for a step h = 1e-5, close to float64's round-off; the larger step h = 1e-3 balances round-off
 # against the h^2 truncation error, as in chapter 4.)
@@ -116,10 +121,10 @@ print("gradient check, relative error per layer:", " ".join(f"{c['W']:.0e}" for 
 assert all(c["W"] < 1e-7 and c["b"] < 1e-7 for c in checks)
 
 # %% [markdown]
-# Each neighbour ratio is about 0.2: $\sigma'(z) \approx 0.2$ here, since the chain's $z$ values sit around
-# 0.6-0.7. (Between the output and the last sigmoid there is no $\sigma'$ factor, only $w = 1$, hence
-# the last ratio is the sigmoid's *value*.) The gradient check confirms these tiny numbers are not a bug:
-# the first weight really does barely matter to the loss at this point.
+# Each step down the chain multiplies the delta by exactly $w\,\sigma'(z_l) = \sigma'(z_l) \approx 0.22$
+# here (the chain's $z$ values settle around 0.66, where $\sigma' \approx 0.22$). Nine such factors make
+# the first unit's delta about a millionth of the output's. The gradient check confirms these tiny
+# numbers are not a bug: the first weight really does barely matter to the loss at this point.
 #
 # ## 3. Measured: per-layer gradient norms
 #
@@ -496,7 +501,7 @@ ch07.check_deep_backward(deep_backward, hidden=True)
 #
 # In this chapter we
 # - showed $\sigma'(z) \le 1/4$, so that each sigmoid layer multiplies the delta by a factor that is
-#   usually well below 1, and saw the factors multiply in a chain of ten units;
+#   usually well below 1, and saw nine such factors multiply in a chain of units;
 # - measured every layer's gradient norm: in sigmoid networks with 2, 3 and 4 hidden layers the first
 #   layer's gradient is $10^{-2}$ to $10^{-4}$ times the last one's, and in training the first layer
 #   barely moves;
