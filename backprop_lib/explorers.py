@@ -62,7 +62,7 @@ class SigmoidExplorer:
     """A point moving along $a = f(kz)$ with its tangent line, and the slope $f'$ beside it.
 
     Controls: `z` (where), `steepness` (k), `activation` ("sigmoid", "tanh", "relu").
-    State: `value` = f(kz), `slope` = d/dz f(kz) at the current z.
+    State: `value` = f(kz), `slope` = d/dz f(kz) at the current z, `message` (the status line as text).
     """
 
     Z_RANGE = (-8.0, 8.0)
@@ -138,6 +138,7 @@ class SigmoidExplorer:
             text += "  (ReLU has no derivative at exactly 0; backprop_lib uses 0 there)"
         elif name != "relu" and s0 < 0.01 * peak:
             text += "  \u2014 saturated: the slope is almost 0, so almost no gradient flows back"
+        self.message = text
         self.status.value = _status(text)
 
     def _ipython_display_(self):
@@ -299,7 +300,8 @@ class DescentExplorer:
     """Gradient descent on y ~ w x + b, live: the path over the loss contours and the loss per step.
 
     Controls: `lr` (log slider), `batch_size` (1 .. n), `momentum`, `steps`. Every change reruns the
-    descent from the same start with the same shuffling seed. State: `result` (a DescentResult).
+    descent from the same start with the same shuffling seed. State: `result` (a DescentResult) and
+    `message` (the status line as text).
     """
 
     def __init__(self, x, y, lr: float = 0.3, batch_size: int | None = None, momentum: float = 0.0,
@@ -366,14 +368,15 @@ class DescentExplorer:
         n = self.x.size
         per_step = self.batch_size.value
         if r.diverged:
+            self.message = r.message
             self.status.value = _status(r.message, "error")
         else:
             w, b = r.path[-1]
             dist = float(np.linalg.norm(r.path[-1] - self.path_plot.optimum))
-            self.status.value = _status(
-                f"after {r.loss.size - 1} steps: w = {w:.3f}, b = {b:.3f}, loss {r.loss[-1]:.4f} "
-                f"(minimum {self.loss_min:.4f}), distance to the minimum {dist:.3g}. Each step reads "
-                f"{per_step} of {n} rows ({(r.loss.size - 1) * per_step / n:.3g} epochs in all).")
+            self.message = (f"after {r.loss.size - 1} steps: w = {w:.3f}, b = {b:.3f}, loss {r.loss[-1]:.4f} "
+                            f"(minimum {self.loss_min:.4f}), distance to the minimum {dist:.3g}. Each step reads "
+                            f"{per_step} of {n} rows ({(r.loss.size - 1) * per_step / n:.3g} epochs in all).")
+            self.status.value = _status(self.message)
 
     def _ipython_display_(self):
         from IPython.display import display
@@ -416,7 +419,8 @@ class FiniteDifferenceExplorer:
     """The error of forward and central differences against the step h, on a log-log plot, with the
     current h marked; beside it the function with the two secants and the tangent at x0.
 
-    Controls: `h` (log slider), `function`. State: `forward_error`, `central_error` at the current h.
+    Controls: `h` (log slider), `function`. State: `forward_error`, `central_error` at the current h,
+    `message` (the status line as text).
     """
 
     HS = np.logspace(-16, 0, 129)
@@ -509,9 +513,9 @@ class FiniteDifferenceExplorer:
         self.ax_f.set_title(f"secants for h = {h:.1e}" + (" (= tangent, to the eye)" if h < 1e-3 else ""))
         best = "round-off dominates: h is too small" if h < 1e-8 else (
             "truncation dominates: h is too large" if h > 1e-4 else "near the sweet spot")
-        self.status.value = _status(
-            f"h = {h:.1e}: exact f'(x0) = {exact:.12f}; forward error {self.forward_error:.2e}, "
-            f"central error {self.central_error:.2e} ({best}).")
+        self.message = (f"h = {h:.1e}: exact f'(x0) = {exact:.12f}; forward error {self.forward_error:.2e}, "
+                        f"central error {self.central_error:.2e} ({best}).")
+        self.status.value = _status(self.message)
 
     def _ipython_display_(self):
         from IPython.display import display
@@ -524,7 +528,7 @@ class GraphStepper:
 
     Controls: `example` ("neuron": one sigmoid neuron with squared error, "square": (x + 1)^2),
     `step` (0 = forward pass only, up to all steps), and Prev / Next buttons. State: `graph`,
-    `output`, and each node's `.grad` after `step.value` steps.
+    `output`, each node's `.grad` after `step.value` steps, and `message` (the status line as text).
     """
 
     def __init__(self, example: str = "neuron", step: int | None = None):
@@ -574,6 +578,7 @@ class GraphStepper:
             text = f"Backward pass complete ({k} steps): {grads}."
         else:
             text = f"Step {k} of {len(steps)}. " + steps[k - 1].describe()
+        self.message = text
         self.status.value = _status(text)
         if self.view is not None:
             self.view.redraw()

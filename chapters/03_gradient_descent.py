@@ -387,7 +387,7 @@ explorer = DescentExplorer(x, y_line, lr=0.3, batch_size=200, momentum=0.0, step
 explorer
 
 # %%
-print(explorer.status.value.split(">")[1].split("<")[0])
+print(explorer.message)
 assert not explorer.result.diverged and explorer.result.loss[-1] < 1.02 * linreg_loss(theta_best, x, y_line)
 
 # %% [markdown]

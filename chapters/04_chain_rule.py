@@ -168,8 +168,8 @@ draw_graph(g, "f", size=(6.0, 3.0))
 # The sum is smallest where the two balance: near $h \approx \sqrt{\varepsilon} \approx 10^{-8}$ for the
 # forward difference (best error about $10^{-8}$) and $h \approx \varepsilon^{1/3} \approx 10^{-5}$ for the
 # central one (best error about $10^{-11}$). On a log-log plot both errors are straight lines; here for
-# $\sigma'(1)$ (in float32, the precision GPUs usually train in, $\varepsilon \approx 6\times10^{-8}$ and
-# the best central error is only about $10^{-5}$):
+# $\sigma'(1)$. In float32, the precision GPUs usually train in, $\varepsilon \approx 6\times10^{-8}$: the
+# best central error is only about $10^{-6}$, near $h \approx 10^{-2}$.
 
 # %%
 hs = np.logspace(-16, 0, 161)
@@ -204,9 +204,10 @@ best_f, best_c = np.argmin(err_fwd), np.argmin(err_cen)
 print(f"forward: best h = {hs[best_f]:.0e}, error {err_fwd[best_f]:.1e}")
 print(f"central: best h = {hs[best_c]:.0e}, error {err_cen[best_c]:.1e};  at h = 1e-5 (bl.numerical_gradient's default): "
       f"{fd_errors(bl.sigmoid, bl.sigmoid_prime, z1, [1e-5])[1][0]:.1e}")
-print(f"central in float32: best error {err_32.min():.1e}")
+near_best_32 = np.median(err_32[(hs > 1e-3) & (hs < 3e-2)])
+print(f"central in float32: typical error near its best h (1e-3 to 3e-2): {near_best_32:.1e}")
 assert 1e-10 <= hs[best_f] <= 1e-6 and 1e-7 <= hs[best_c] <= 1e-3 and err_cen[best_c] < 1e-10 < err_fwd[best_f]
-assert err_32.min() > 1e-9
+assert 1e-7 < near_best_32 < 1e-5
 fig
 
 # %% [markdown]
@@ -234,8 +235,11 @@ print(f"relative error between the two: {err:.1e}  (should be below 1e-7)")
 assert err < 1e-7
 
 # %% [markdown]
-# **Too inexact.** At best about $10^{-10}$ relative in float64, much worse in float32, and only if
-# $h$ suits the scale of each parameter, which nobody can tune for millions of them.
+# **Too inexact.** At best about $10^{-10}$ relative in float64, and only if $h$ suits the scale of each
+# parameter, which nobody can tune for millions of them. That would still do for float64 training,
+# so speed is the decisive problem; but networks are trained in float32 (or less), where the best a
+# central difference can do is about $10^{-5}$ relative, with an $h$ that is wrong for many parameters.
+# Backpropagation's gradient is exact up to the rounding of the arithmetic itself.
 #
 # **The right referee.** It needs nothing but the ability to evaluate the loss, so it shares no code
 # and no algebra with the backward pass it checks. A wrong formula (a missing factor, a transposed
@@ -301,7 +305,7 @@ stepper = GraphStepper(example="neuron", step=4)
 stepper
 
 # %%
-print(stepper.status.value.split(">")[1].split("<")[0])
+print(stepper.message)
 assert stepper.graph["z"].grad == graph_grads["z"] and stepper.graph["w1"].grad == 0.0   # not reached yet
 
 # %% [markdown]

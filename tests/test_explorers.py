@@ -78,6 +78,7 @@ def test_sigmoid_explorer_every_control_redraws():
 
     ex.activation.value = "relu"
     assert ex.slope == 0.0 and "backprop_lib uses 0" in ex.status.value and ex.view.image.value != png
+    assert "backprop_lib uses 0" in ex.message and "<" not in ex.message
 
     ex.activation.value = "sigmoid"
     ex.steepness.value = 1.0
@@ -209,6 +210,7 @@ def test_descent_explorer_every_control_redraws(line_data):
         ex.batch_size.value = 200
         ex.lr.value = 2.0
     assert ex.result.diverged and "Diverged" in ex.status.value and "#b00020" in ex.status.value
+    assert ex.message == ex.result.message
     assert ex.path_plot.note.get_text().startswith("diverged") and ex.view.image.value != png
     assert not np.array_equal(path, ex.result.path)
 
@@ -243,7 +245,7 @@ def test_finite_difference_explorer_every_control_redraws():
     assert ex.h_line.get_xdata()[0] == pytest.approx(1e-5)
     png = ex.view.image.value
     ex.h.value = 1e-13
-    assert "round-off" in ex.status.value and ex.view.image.value != png
+    assert "round-off" in ex.status.value and "round-off" in ex.message and ex.view.image.value != png
     png = ex.view.image.value
     ex.function.value = "exp at x = 1"
     assert ex.f is np.exp and ex.view.image.value != png
@@ -260,7 +262,7 @@ def test_graph_stepper_every_control_redraws():
 
     st_.step.value = 4
     assert st_.graph["z"].grad != 0.0 and st_.graph["w1"].grad == 0.0 and st_.view.image.value != png
-    assert "Step 4 of 7" in st_.status.value
+    assert "Step 4 of 7" in st_.status.value and st_.message.startswith("Step 4 of 7. node a")
     png = st_.view.image.value
 
     st_.next_button.click()
