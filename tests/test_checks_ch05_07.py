@@ -398,3 +398,21 @@ def test_ch07_deep_loss_matches_an_mlp():
     for l, layer in enumerate(net.layers, start=1):
         layer.W, layer.b = params[f"W{l}"], params[f"b{l}"]
     assert np.isclose(ch07.deep_loss(X, T, params), net.loss(X, T, loss="mse"))
+
+
+def _stub(*args):
+    raise NotImplementedError
+
+
+@pytest.mark.parametrize("check", [ch05.check_affine_backward, ch05.check_hidden_delta,
+                                   ch05.check_two_layer_backward, ch06.check_cross_entropy, ch06.check_jacobian,
+                                   ch06.check_classifier_backward, ch07.check_init_std,
+                                   ch07.check_layer_gradient_norms, ch07.check_deep_backward])
+def test_unwritten_stub_is_reported_not_traced(check):
+    fails(check, _stub, "is not written yet", "NotImplementedError")
+
+
+def test_ch05_messages_use_the_students_function_name():
+    def affine_backward_ex(delta, A_prev, W):
+        return A_prev.T @ delta, delta.sum(axis=0), delta @ W   # forgot the transpose
+    fails(ch05.check_affine_backward, affine_backward_ex, "affine_backward_ex(")

@@ -16,6 +16,12 @@ from ._core import check_function, fail, fmt, passed
 TOL = 1e-7
 
 
+def _name(fn, default: str) -> str:
+    """The student's function name for messages (the default for lambdas and other callables)."""
+    name = getattr(fn, "__name__", "")
+    return name if name.isidentifier() else default
+
+
 # -- exercise 1: the affine layer's backward pass --------------------------------------------------
 def _affine_backward(delta, A_prev, W):
     return (A_prev.T @ delta, delta.sum(axis=0), delta @ W.T)
@@ -30,7 +36,7 @@ def _affine_cases(hidden: bool):
 
 def check_affine_backward(fn, hidden: bool = False) -> None:
     """affine_backward(delta, A_prev, W) == (A_prev^T delta, sum over rows of delta, delta W^T)."""
-    check_function(fn, _affine_backward, _affine_cases(hidden), name="affine_backward",
+    check_function(fn, _affine_backward, _affine_cases(hidden), name=_name(fn, "affine_backward"),
                    arg_names=("delta", "A_prev", "W"),
                    hint="with delta (N, n_out), A_prev (N, n_in), W (n_in, n_out): dW = A_prev.T @ delta "
                         "has W's shape (n_in, n_out); db = delta.sum(axis=0) sums over the N rows; "
