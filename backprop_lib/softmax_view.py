@@ -71,12 +71,13 @@ class SoftmaxView:
         self.naive_bars = ax_g.bar(x + w / 2, np.zeros(k), width=w, color="#bbbbbb", hatch="//",
                                    edgecolor="#777777", label="naive: $-t(1-p)$")
         ax_g.axhline(0, color="black", lw=0.8)
-        ax_g.set_ylim(-1.05, 1.05)
+        ax_g.set_ylim(-1.05, 1.45)   # gradients lie in [-1, 1]; the band above holds the legend
+        ax_g.set_yticks([-1, -0.5, 0, 0.5, 1])
         ax_g.set_xticks(x, names)
         ax_g.set_xlabel("class")
         ax_g.set_ylabel(r"$\partial L / \partial z_k$")
         ax_g.set_title("the gradient backprop sends down")
-        ax_g.legend(loc="upper right", fontsize=8)
+        ax_g.legend(loc="upper center", ncol=2, fontsize=8)
         ax_g.grid(True, axis="y", alpha=0.3)
         self.ax_g = ax_g
         from .widgets import FigureView
