@@ -20,12 +20,13 @@ def as_matrix(x, what: str = "X", width: int | None = None) -> np.ndarray:
         a = np.asarray(x, dtype=np.float64)
     except (TypeError, ValueError) as e:
         raise ValueError(f"{what} must be numeric: {e}") from None
-    if a.ndim == 1 and width == 1:
+    if a.ndim == 1 and (width == 1 or a.shape[0] == 0):   # [] is an empty batch, not a shape error
         a = a[:, None]
     elif a.ndim == 1 and width is not None and a.shape[0] == width:
         a = a[None, :]
     if a.ndim != 2:
-        raise ValueError(f"{what} must be a 2-D array of shape (N, features), got shape {a.shape}")
+        expects = "" if width is None else f" (the network's first layer expects {width} features)"
+        raise ValueError(f"{what} must be a 2-D array of shape (N, features), got shape {a.shape}{expects}")
     if a.shape[0] == 0:
         raise ValueError(f"{what} is an empty batch (0 rows)")
     if width is not None and a.shape[1] != width:

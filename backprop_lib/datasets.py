@@ -123,8 +123,10 @@ def train_test_split(X, y, test_fraction: float = 0.25, seed: int = 0):
         raise ValueError(f"X has {X.shape[0]} rows but y has {y.shape[0]}")
     if not 0 < test_fraction < 1:
         raise ValueError(f"test_fraction must lie strictly between 0 and 1, got {test_fraction}")
+    if X.shape[0] < 2:
+        raise ValueError(f"train_test_split needs at least 2 rows, got {X.shape[0]}")
     idx = np.random.default_rng(seed).permutation(X.shape[0])
-    n_test = max(1, int(round(test_fraction * X.shape[0])))
+    n_test = min(max(1, int(round(test_fraction * X.shape[0]))), X.shape[0] - 1)   # both parts non-empty
     return X[idx[n_test:]], X[idx[:n_test]], y[idx[n_test:]], y[idx[:n_test]]
 
 

@@ -14,9 +14,9 @@ class SGD:
     """SGD over a list of parameter dicts and the matching list of gradient dicts."""
 
     def __init__(self, lr: float = 0.1, momentum: float = 0.0):
-        if not isinstance(lr, numbers.Real) or not np.isfinite(lr) or lr <= 0:
+        if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not np.isfinite(lr) or lr <= 0:
             raise ValueError(f"learning rate lr must be a finite number > 0, got {lr!r}")
-        if not isinstance(momentum, numbers.Real) or not 0.0 <= momentum < 1.0:
+        if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) or not 0.0 <= momentum < 1.0:
             raise ValueError(f"momentum must be a number in [0, 1), got {momentum!r}")
         self.lr = float(lr)
         self.momentum = float(momentum)

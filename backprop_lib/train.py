@@ -119,6 +119,8 @@ class Trainer:
                     h._val_loss.append(net._loss_value(self.T_val, self.loss_name))
         return h
 
+    _warn_stacklevel = 3   # TrainingDiverged is reported at the line that called run()
+
     def _diverge(self, epoch: int, value: float) -> None:
         h = self.history
         h.diverged, h.diverged_epoch = True, epoch
@@ -126,7 +128,7 @@ class Trainer:
                      f"and grow: the learning rate lr={self.lr:g} is too large for this problem. "
                      f"Try a smaller one, e.g. lr={self.lr / 10:g}.")
         if self.warn:
-            warnings.warn(h.message, TrainingDiverged, stacklevel=3)
+            warnings.warn(h.message, TrainingDiverged, stacklevel=self._warn_stacklevel)
 
 
 def train(net, X, T, loss: str = "mse", lr: float = 0.1, epochs: int = 100, batch_size: int | None = None,
@@ -138,4 +140,5 @@ def train(net, X, T, loss: str = "mse", lr: float = 0.1, epochs: int = 100, batc
     """
     trainer = Trainer(net, X, T, loss=loss, lr=lr, batch_size=batch_size, momentum=momentum, seed=seed,
                       X_val=X_val, T_val=T_val)
+    trainer._warn_stacklevel = 4   # point the warning at train()'s caller, not at this line
     return trainer.run(epochs)
