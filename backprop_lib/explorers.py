@@ -544,11 +544,12 @@ class GraphStepper:
 
         self.fig, (self.ax,) = plots.new_figure(size=(10.0, 5.0))
         self.view = None
+        self._loading = False
         self._load(example, step)               # draws the artists; no PNG yet
         self.view = _figure_view(self.fig)       # renders once
 
         self.example.observe(self.log.capture()(lambda change: self._load(change["new"], None)), names="value")
-        self.step.observe(self.log.capture()(lambda change: self.redraw()), names="value")
+        self.step.observe(self.log.capture()(lambda change: None if self._loading else self.redraw()), names="value")
         self.prev_button.on_click(self.log.capture()(lambda b: self._move(-1)))
         self.next_button.on_click(self.log.capture()(lambda b: self._move(+1)))
         self.widget = W.VBox([W.HBox([self.example, self.step, self.prev_button, self.next_button]),
@@ -559,9 +560,12 @@ class GraphStepper:
         self.ax.clear()
         self.plot = cgraph.GraphPlot(self.ax, self.graph, self.output, fontsize=10)
         n = self.plot.n_steps
-        with self.step.hold_trait_notifications():
+        self._loading = True              # one redraw below, not one per changed trait
+        try:
             self.step.max = n
             self.step.value = n if step is None else int(step)
+        finally:
+            self._loading = False
         self.redraw()
 
     def _move(self, delta: int) -> None:

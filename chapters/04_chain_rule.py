@@ -166,7 +166,7 @@ draw_graph(g, "f", size=(6.0, 3.0))
 #   It *grows* as $h$ shrinks.
 #
 # The sum is smallest where the two balance: near $h \approx \sqrt{\varepsilon} \approx 10^{-8}$ for the
-# forward difference (best error about $10^{-8}$) and $h \approx \varepsilon^{1/3} \approx 10^{-5}$ for the
+# forward difference (best error around $10^{-9}$) and $h \approx \varepsilon^{1/3} \approx 10^{-5}$ for the
 # central one (best error about $10^{-11}$). On a log-log plot both errors are straight lines; here for
 # $\sigma'(1)$. In float32, the precision GPUs usually train in, $\varepsilon \approx 6\times10^{-8}$: the
 # best central error is only about $10^{-6}$, near $h \approx 10^{-2}$.
