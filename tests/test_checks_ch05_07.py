@@ -416,3 +416,35 @@ def test_ch05_messages_use_the_students_function_name():
     def affine_backward_ex(delta, A_prev, W):
         return A_prev.T @ delta, delta.sum(axis=0), delta @ W   # forgot the transpose
     fails(ch05.check_affine_backward, affine_backward_ex, "affine_backward_ex(")
+
+
+# ------------------------------------------------------------------------------------------------
+# the checks' reference gradients themselves, against central differences
+# ------------------------------------------------------------------------------------------------
+from backprop_lib import numerical_gradient, rel_error  # noqa: E402
+
+
+def test_reference_affine_backward_against_central_differences(rng):
+    A, W, b, G = rng.normal(size=(5, 4)), rng.normal(size=(4, 3)), rng.normal(size=3), rng.normal(size=(5, 3))
+    dW, db, dA = ch05._affine_backward(G, A, W)
+    loss = lambda _: np.sum(G * (A @ W + b))
+    for ours, param in [(dW, W), (db, b), (dA, A)]:
+        assert rel_error(ours, numerical_gradient(loss, param)) <= 1e-7
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu"])
+def test_reference_hidden_delta_against_central_differences(rng, activation):
+    f = {"sigmoid": sigmoid, "tanh": np.tanh, "relu": lambda z: np.maximum(z, 0)}[activation]
+    z = rng.normal(size=(4, 5))
+    z[np.abs(z) < 0.05] = 0.5      # keep away from ReLU's kink, where the derivative is undefined
+    W_next, delta_next = rng.normal(size=(5, 3)), rng.normal(size=(4, 3))
+    numeric = numerical_gradient(lambda z_: np.sum(delta_next * (f(z_) @ W_next)), z)
+    assert rel_error(ch05._hidden_delta(delta_next, W_next, z, activation), numeric) <= 1e-7
+
+
+def test_reference_jacobian_and_cross_entropy_against_central_differences(rng):
+    z = rng.normal(size=5)
+    numeric = np.array([numerical_gradient(lambda z_: softmax(z_)[j], z.copy()) for j in range(5)])
+    assert rel_error(ch06._jacobian(z), numeric) <= 1e-7
+    numeric_ce = numerical_gradient(lambda z_: ch06._cross_entropy(z_, 2), z.copy())
+    assert rel_error(softmax(z) - np.eye(5)[2], numeric_ce) <= 1e-7
