@@ -92,19 +92,28 @@ class Dense:
     def forward(self, a_prev: np.ndarray) -> np.ndarray:
         """a = f(a_prev W + b): (N, n_in) -> (N, n_out)."""
         self.a_prev = a_prev
-        self.z = a_prev @ self.params["W"] + self.params["b"]
-        self.a = self.activation.f(self.z)
+        z = a_prev @ self.params["W"]
+        z += self.params["b"]          # in place: the same z as a_prev W + b, one temporary fewer
+        self.z = z
+        self.a = self.activation.f(z)
         return self.a
 
     def backward(self, da: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
         """Given dL/da (N, n_out): fill grads, return dL/da_prev (N, n_in)."""
         return self.backward_delta(self.activation.backward(da, self.z, self.a), need_input_grad)
 
+    def _backward_owned(self, da: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
+        """`backward` for a da that only the caller holds (MLP.backward's own intermediate dL/da).
+
+        The same values as `backward`; da may be overwritten with delta to save a temporary.
+        """
+        return self.backward_delta(self.activation.backward_inplace(da, self.z, self.a), need_input_grad)
+
     def backward_delta(self, delta: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
         """Given delta = dL/dz (N, n_out): dW = a_prev^T delta, db = sum_rows delta; return delta W^T."""
         self.delta = delta
         self.grads["W"] = self.a_prev.T @ delta
-        self.grads["b"] = delta.sum(axis=0)
+        self.grads["b"] = np.add.reduce(delta, axis=0)   # == delta.sum(axis=0), without the method's overhead
         return delta @ self.params["W"].T if need_input_grad else None
 
     def __repr__(self) -> str:

@@ -94,7 +94,11 @@ class MLP:
         """Back-propagate the output delta dL/dz_L through every layer; return the gradients."""
         delta_in = self.layers[-1].backward_delta(delta_out, need_input_grad=len(self.layers) > 1)
         for i in range(len(self.layers) - 2, -1, -1):
-            delta_in = self.layers[i].backward(delta_in, need_input_grad=i > 0)
+            layer = self.layers[i]
+            if type(layer).backward is Dense.backward:   # delta_in is ours alone: it may be overwritten
+                delta_in = layer._backward_owned(delta_in, need_input_grad=i > 0)
+            else:
+                delta_in = layer.backward(delta_in, need_input_grad=i > 0)
         return [{"W": layer.grads["W"], "b": layer.grads["b"]} for layer in self.layers]
 
     def loss_and_grads(self, X, T, loss: str = "mse") -> tuple[float, list[dict[str, np.ndarray]]]:
@@ -108,10 +112,10 @@ class MLP:
         a = self._forward(X)
         out = self.layers[-1]
         value = self._loss_value(T, loss)
-        if loss == "cross_entropy":   # softmax+CE and sigmoid+BCE: dL/dz = (a - t) / N
-            delta = (a - T) / X.shape[0]
-        else:
-            delta = out.activation.backward((a - T) / X.shape[0], out.z, a)
+        delta = a - T
+        delta /= X.shape[0]           # (a - t) / N, computed in place
+        if loss != "cross_entropy":   # softmax+CE and sigmoid+BCE: dL/dz = (a - t) / N already
+            delta = out.activation.backward_inplace(delta, out.z, a)
         return value, self.backward(delta)
 
     # -- parameters ------------------------------------------------------------------------------
