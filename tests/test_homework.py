@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import csv
 import html
+import importlib.util
 import json
 import os
 import re
@@ -39,6 +40,9 @@ CHAPTERS = ROOT / "chapters"
 CHAPTER_IDS = [p.stem for p in sorted(CHAPTERS.glob("[0-9][0-9]_*.py")) if re.fullmatch(r"\d\d_\w+", p.stem)]
 STUDENTS = ("reference", "untouched", "partial")
 SOLUTION_RE = re.compile(r"^[ \t]*### BEGIN SOLUTION[^\n]*\n(.*?)^[ \t]*### END SOLUTION", re.S | re.M)
+_spec = importlib.util.spec_from_file_location("homework", TOOL)
+homework = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(homework)
 HIDDEN_RE = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS[^\n]*\n(.*?)^[ \t]*### END HIDDEN TESTS", re.S | re.M)
 
 
@@ -177,8 +181,8 @@ def test_source_matches_the_reviewed_chapter(course, cid):
         assert nb_meta(a) == nb_meta(b)
         if a.cell_type == "code":
             assert a.source == b.source and not a.outputs
-        else:   # links to other chapters point to the other assignment folders
-            assert re.sub(r"\]\(\.\./(\d\d_\w+)/\1\.ipynb", r"](\1.ipynb", a.source) == b.source
+        else:   # links to other chapters point to the assignment folders; the self-study note is replaced
+            assert a.source == homework.homework_markdown(b.source, homework.chapter_link(CHAPTER_IDS))
 
 
 @pytest.mark.parametrize("cid", CHAPTER_IDS)
@@ -201,6 +205,7 @@ def test_release_has_no_solutions_and_no_hidden_tests(course, cid):
     for line in (s for s in secret if s and s not in public):
         assert line not in text and json.dumps(line, ensure_ascii=False)[1:-1] not in raw, \
             f"{cid}: the release shows `{line}`"
+    assert "the solution is already in the code cell" not in text, f"{cid}: the self-study note is left in"
     stubs = [c for c in release.cells if nb_meta(c).get("solution")]
     assert stubs and all("raise NotImplementedError()" in c.source for c in stubs)
 
@@ -226,6 +231,10 @@ def test_run_all_of_the_release_teaches_before_it_stops(course, graded, cid):
     nb = autograded_nb(course, cid, "untouched")
     assert [c.source for c in nb.cells if not nb_meta(c)] == [c.source for c in release.cells if not nb_meta(c)]
     first_exercise = min(i for i, c in enumerate(nb.cells) if nb_meta(c))
+    heading = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and "## Exercises" in c.source]
+    assert heading and heading[0] < first_exercise, \
+        f"{cid}: an exercise cell (cell {first_exercise}) comes before the '## Exercises' heading, so " \
+        "Run All would stop before the teaching content after it"
     errors = [(i, o) for i, c in enumerate(nb.cells) if c.cell_type == "code"
               for o in c.get("outputs", []) if o.output_type == "error"]
     assert errors, f"{cid}: Run All of the release raised nothing, so no exercise is left to do"
@@ -275,6 +284,11 @@ def test_reference_solutions_get_full_marks(course, graded, cid):
     got, max_score = score(graded, cid, "reference")
     assert max_score == points > 0
     assert got == max_score, f"{cid}: the reference solutions get {got}/{max_score}"
+    # with the solutions in, the whole notebook runs, including exercise set-ups between the checks
+    nb = autograded_nb(course, cid, "reference")
+    errors = [(i, o) for i, c in enumerate(nb.cells) for o in c.get("outputs", []) if o.output_type == "error"]
+    assert not errors, f"{cid}: cell {errors[0][0]} fails even with the solutions: " \
+                       f"{errors[0][1].ename}: {errors[0][1].evalue}"
 
 
 @pytest.mark.parametrize("cid", CHAPTER_IDS)

@@ -5,7 +5,7 @@
     python tools/homework.py collect OUT STUDENT FILE...     # file a student's notebooks for grading
     python tools/homework.py autograde OUT [ASSIGNMENT...]   # grade every submission (default: all)
     python tools/homework.py feedback OUT [ASSIGNMENT...]    # HTML feedback for every graded submission
-    python tools/homework.py export OUT                      # OUT/grades.csv, one row per submission
+    python tools/homework.py export OUT                      # OUT/grades.csv: every student x assignment
 
 `build` writes
     OUT/nbgrader_config.py                  (only if missing: a teacher's edits are kept)
@@ -13,10 +13,11 @@
                                             with jupytext, so it always matches the reviewed source
     OUT/release/NN_name/NN_name.ipynb       what students get: `nbgrader generate_assignment` replaced
                                             the solutions by stubs and removed the hidden tests
-The source copies differ from the chapters in three ways: solution cells are not collapsed (so the
-students' stubs are visible), the jupytext pairing is dropped (so opening a copy in JupyterLab never
-writes a .py with the solutions next to it), and links to other chapters point to the other assignment
-folders (`../NN_name/NN_name.ipynb`). A source folder holds only its .ipynb, and nbgrader_config.py
+The source copies differ from the chapters in four ways: solution cells are not collapsed (so the
+students' stubs are visible), the exercises' note for self-learners ("the solution is already in the
+code cell, collapsed") says how to fill in the stubs instead, the jupytext pairing is dropped (so
+opening a copy in JupyterLab never writes a .py with the solutions next to it), and links to other
+chapters point to the other assignment folders (`../NN_name/NN_name.ipynb`). A source folder holds only its .ipynb, and nbgrader_config.py
 tells nbgrader to ignore any .py that appears there anyway.
 
 Every nbgrader call runs as `python -m nbgrader` with this Python, in OUT, with this Python's bin/ first
@@ -63,6 +64,15 @@ c.GenerateFeedback.preprocessors = [GetGrades, ClearHiddenTests, CSSHTMLHeaderPr
 '''
 
 
+# Every chapter tells self-learners that its solutions are collapsed in the exercise cells. In the
+# release they are stubs, so the source copies say that instead.
+SELF_STUDY_NOTE = re.compile(r"In this copy of the course the solution is already in the code cell.*?(?=\n[ \t]*\n|\Z)",
+                             re.S)
+HOMEWORK_NOTE = ("In this copy each exercise's code cell holds a stub: replace `# YOUR CODE HERE` and\n"
+                 "`raise NotImplementedError()` by your code, run the cell, then run the check below it.\n"
+                 "Your notebook is graded by running it from top to bottom: make sure Run All works.")
+
+
 def chapter_sources(chapters_dir: Path = CHAPTERS) -> list[Path]:
     """The reviewed sources chapters/NN_name.py, in order."""
     return sorted(p for p in chapters_dir.glob("[0-9][0-9]_*.py") if CHAPTER_RE.fullmatch(p.stem))
@@ -87,21 +97,34 @@ def nbgrader(course: Path, *args: str, check: bool = True) -> subprocess.Complet
     return proc
 
 
+def homework_markdown(text: str, link: re.Pattern) -> str:
+    """A markdown cell as the homework shows it: links to chapters go to the assignment folders, and the
+    self-study note about collapsed solutions becomes a note about the stubs."""
+    text = link.sub(lambda m: f"](../{m.group(1)}/{m.group(1)}.ipynb{m.group(2)}", text)
+    return SELF_STUDY_NOTE.sub(HOMEWORK_NOTE, text)
+
+
+def chapter_link(chapter_ids) -> re.Pattern:
+    """Markdown links to a chapter notebook by its relative name, e.g. `](02_sigmoid_derivative.ipynb)`."""
+    names = "|".join(map(re.escape, sorted(chapter_ids))) or r"(?!)"
+    return re.compile(r"\]\((?:\./)?(" + names + r")\.ipynb([#)])")
+
+
 def source_notebook(py: Path, chapter_ids: set[str]):
     """The chapter as the nbgrader source notebook (no outputs; see the module docstring)."""
     import jupytext
 
     nb = jupytext.read(py)
     nb.metadata.pop("jupytext", None)
-    link = re.compile(r"\]\((?:\./)?(" + "|".join(map(re.escape, sorted(chapter_ids))) + r")\.ipynb([#)])")
+    link = chapter_link(chapter_ids)
     for cell in nb.cells:
         jup = cell.metadata.get("jupyter")
         if isinstance(jup, dict):
             jup.pop("source_hidden", None)
             if not jup:
                 del cell.metadata["jupyter"]
-        if cell.cell_type == "markdown" and chapter_ids:
-            cell.source = link.sub(lambda m: f"](../{m.group(1)}/{m.group(1)}.ipynb{m.group(2)}", cell.source)
+        if cell.cell_type == "markdown":
+            cell.source = homework_markdown(cell.source, link)
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
     return nb
