@@ -253,10 +253,11 @@ class LabPage:
     (every session is deleted before it opens); after a failing chapter the page is thrown away."""
 
     def __init__(self, context, server):
-        self.context, self.server, self.page, self.errors = context, server, None, []
+        self.context, self.server, self.page, self.errors, self.console = context, server, None, [], []
 
     def open(self, rel_path: str, workspace: str, log: list[str]):
         self.errors.clear()
+        self.console.clear()
         if self.page is not None:
             try:
                 t = time.monotonic()
@@ -272,8 +273,14 @@ class LabPage:
         self.page = self.context.new_page()
         self.page.set_default_timeout(30_000)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)[:300]))
+        self.page.on("console", self._console)
         self.page.goto(self.server.notebook_url(rel_path, workspace=workspace))
         return self.page
+
+    def _console(self, msg):
+        # resource errors are expected offline (the Binder badge image in each chapter's header)
+        if msg.type == "error" and "Failed to load resource" not in msg.text:
+            self.console.append(msg.text[:300])
 
     def discard(self):
         if self.page is not None:
@@ -381,6 +388,9 @@ def test_chapter_in_browser(nb: Path, lab, lab_server, screenshot_dir):
         problems += [f"error output after moving the sliders, in {e}" for e in new_errors]
         problems += [w for w in after["widgets"] if w not in found["widgets"]]
         problems += [f"JavaScript error in the page: {e}" for e in page_errors]
+        for text in dict.fromkeys(lab.console):   # logged by JupyterLab or a widget, reported not failed
+            log.append(f"browser console error: {text}")
+            warnings.warn(f"{name}: browser console error: {text}")
         passed = not problems
     finally:
         try:
@@ -407,7 +417,7 @@ def settle(page, plots, timeout: float = REDRAW_TIMEOUT) -> None:
         now = plot_hashes(plots)
         same = same + 1 if now == last and kernel_idle(page) else 0
         last = now
-        time.sleep(0.4)
+        time.sleep(0.25)
 
 
 def move_slider(page, slider, i: int, log: list[str]) -> list[str]:
