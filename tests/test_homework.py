@@ -1,7 +1,7 @@
 """Homework with nbgrader (tools/homework.py): the teacher's whole cycle, on every chapter that exists now.
 
 One course directory is built per test module (build -> collect -> autograde -> feedback -> export, all
-through the tool's command line, as docs/teachers.md tells a teacher). Three students hand in every
+through the tool's command line, as the README's "For teachers" section tells a teacher). Three students hand in every
 chapter, all graded by one `nbgrader autograde` process:
     reference  the source notebook (the reviewed solutions)        -> full marks
     untouched  the release notebook as a student gets it           -> 0
