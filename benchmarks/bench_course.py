@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import os
 import platform
 import re
@@ -141,6 +142,25 @@ def playground_section(run: bool) -> list[str]:
     return out + [""]
 
 
+def browser_section() -> list[str]:
+    """The browser test's own timings (tests/e2e/screenshots/timings.json, from its last run), if any."""
+    path = ROOT / "tests" / "e2e" / "screenshots" / "timings.json"
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return []
+    when = datetime.datetime.fromtimestamp(path.stat().st_mtime).astimezone()
+    out = ["## In the browser (from the last run of tests/e2e/test_browser.py)", "",
+           f"JupyterLab + headless Chromium, last written {when:%Y-%m-%d %H:%M %Z}: open the notebook with a "
+           "fresh kernel, Run All Cells, move every slider until its plot redraws (target <= 40 s per chapter).",
+           "", "| chapter | open (s) | Run All (s) | sliders | moving them (s) | total (s) |",
+           "|---|---:|---:|---:|---:|---:|"]
+    for name, t in sorted(data.items()):
+        out.append(f"| {name} | {t.get('open_s', '')} | {t.get('run_all_s', '')} | {t.get('sliders', '')} | "
+                   f"{t.get('sliders_s', '')} | {t.get('total_s', '')} |")
+    return out + [""]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("chapters", nargs="*", help="chapter numbers or names to run (default: all)")
@@ -227,7 +247,7 @@ def main() -> int:
     ]
     if failures:
         md += ["- **Chapters that failed to execute:** " + "; ".join(failures)]
-    md += [""] + playground_section(args.run_playground)
+    md += [""] + playground_section(args.run_playground) + browser_section()
     text = "\n".join(md).rstrip() + "\n"
     print("\n" + text)
     if not args.no_write:
