@@ -1,7 +1,7 @@
 """Fixtures for the browser tests: one private JupyterLab and one headless Chromium per test module.
 
 The JupyterLab serves a *temporary copy* of the chapters (JupyterLab autosaves, and with jupytext it
-would rewrite the paired .py files): nothing under chapters/ is ever written. It listens on 127.0.0.1
+would rewrite the paired .py files): nothing under chapters/ is ever written. Autosave is off as well. It listens on 127.0.0.1
 with a random free port and a random token (authentication stays on), and reads its configuration,
 settings and workspaces from private temporary folders, so a developer's own ~/.jupyter setup does not
 change what the test sees.
@@ -82,20 +82,17 @@ class LabServer:
 
     # --- files -------------------------------------------------------------------------------------
     def copy_chapters(self) -> None:
-        """Copy chapters/ as it is *now* (others may be editing it): notebooks and any assets, but not the
-        jupytext-paired .py files, so jupytext serves the .ipynb exactly as committed."""
+        """Copy chapters/ as it is *now* (others may be editing it), with the jupytext-paired .py files and
+        their modification times, so JupyterLab + jupytext open each chapter as a student's does."""
         dest = self.root / "chapters"
-        notebooks = {p.stem for p in CHAPTERS.glob("*.ipynb")}
         for src in CHAPTERS.iterdir():
-            if src.name.startswith(".") or src.name == "__pycache__":
-                continue
-            if src.suffix == ".py" and src.stem in notebooks:
+            if src.name.startswith(".") or src.name in ("__pycache__", ".ipynb_checkpoints"):
                 continue
             target = dest / src.name
             if src.is_dir():
                 shutil.copytree(src, target, dirs_exist_ok=True)
             else:
-                shutil.copyfile(src, target)
+                shutil.copy2(src, target)
 
     # --- process -----------------------------------------------------------------------------------
     def start(self, timeout: float = 120.0) -> None:
