@@ -16,6 +16,8 @@ other jobs hits one run of each chapter rather than every run of one). Targets: 
 The training playground's latency (one step, a depth change) comes from benchmarks/results/playground.md,
 written by benchmarks/bench_playground.py (run it with --run-playground to refresh it).
 
+If the browser test has run here, its per-chapter timings (tests/e2e/screenshots/timings.json) are added.
+
 The result goes to benchmarks/results/course.md. Not part of the pytest suite. The machine has 2 cores
 that other jobs may share: the load average before and after is recorded next to the numbers.
 """
@@ -156,6 +158,8 @@ def browser_section() -> list[str]:
            "", "| chapter | open (s) | Run All (s) | sliders | moving them (s) | total (s) |",
            "|---|---:|---:|---:|---:|---:|"]
     for name, t in sorted(data.items()):
+        if not name[:2].isdigit():      # the test's self-check notebook
+            continue
         out.append(f"| {name} | {t.get('open_s', '')} | {t.get('run_all_s', '')} | {t.get('sliders', '')} | "
                    f"{t.get('sliders_s', '')} | {t.get('total_s', '')} |")
     return out + [""]

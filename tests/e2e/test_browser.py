@@ -12,6 +12,8 @@ For each chapters/NN_*.ipynb that exists when the tests are collected, the test
      (widget callbacks print their errors into Output widgets). A disabled slider is left alone.
 The chapters are served from a temporary copy by a private JupyterLab (see conftest.py); one page is
 reused from chapter to chapter (JupyterLab itself loads once), with a fresh kernel for every chapter.
+A last test runs the same checks on a generated notebook with known faults and requires that each is
+reported, so a change in JupyterLab's page cannot make the chapter tests pass by seeing nothing.
 Screenshots go to tests/e2e/screenshots/ (git-ignored): NN_name_widgetK.png (each cell with a slider,
 after Run All), NN_name_widgetK_moved.png (after the sliders moved) and NN_name_end.png; timings to
 screenshots/timings.json. `python tests/e2e/update_readme_images.py` copies the README pictures to
@@ -94,32 +96,55 @@ RUN_STATE_JS = """
 }
 """
 
-# Every problem in the notebook's outputs, with the cell it is in.
+# Every problem in the notebook's outputs, with the cell it is in. Error outputs come from the notebook
+# model (JupyterLab 4 renders a traceback with the mime type application/vnd.jupyter.stderr, like any
+# stderr text); errors that widget callbacks print into an Output widget are found as tracebacks in it.
 PROBLEMS_JS = """
 () => {
+  const app = window.jupyterapp;
+  const panel = app && Array.from(app.shell.widgets('main')).find(x => x.sessionContext && x.content && x.content.model);
   const cells = [...document.querySelectorAll('.jp-NotebookPanel .jp-Cell')];
-  const src = (c) => { const e = c.querySelector('.cm-content'); const t = e ? e.textContent : '';
-                       return t.replace(/\\s+/g, ' ').trim().slice(0, 70); };
+  const oneLine = (t) => t.replace(/\\s+/g, ' ').trim();
+  const src = (i) => {
+    const m = panel && panel.content.model.cells.get(i);
+    return m ? oneLine(m.sharedModel.getSource()).slice(0, 70) : '';
+  };
+  const where = (i) => `cell ${i} (${src(i) || 'empty'})`;
   const out = {errors: [], widgets: [], figure_text: [], stderr: [], images: 0};
+  if (panel) {
+    const model = panel.content.model.cells;
+    for (let i = 0; i < model.length; i++) {
+      const c = model.get(i);
+      if (c.type !== 'code') continue;
+      for (const o of c.outputs.toJSON())
+        if (o.output_type === 'error') out.errors.push(`${where(i)}: ${o.ename}: ${String(o.evalue).slice(0, 300)}`);
+    }
+  }
   cells.forEach((c, i) => {
-    const where = `cell ${i} (${src(c) || 'source hidden'})`;
-    for (const e of c.querySelectorAll("[data-mime-type='application/vnd.jupyter.error']")) {
-      const lines = e.textContent.trim().split('\\n').filter(l => l.trim());
-      out.errors.push(`${where}: ${lines.slice(-3).join(' | ').slice(0, 600)}`);
+    for (const e of c.querySelectorAll("[data-mime-type='application/vnd.jupyter.error']"))
+      out.errors.push(`${where(i)}: ${oneLine(e.textContent).slice(0, 300)}`);
+    for (const e of c.querySelectorAll(".jupyter-widgets [data-mime-type='application/vnd.jupyter.stderr']")) {
+      const t = e.textContent;
+      if (t.includes('Traceback') || /Error:/.test(t)) {
+        const lines = t.trim().split('\\n').filter(l => l.trim());
+        out.errors.push(`${where(i)}, inside a widget (a callback raised): ${lines.slice(-2).join(' | ').slice(0, 400)}`);
+      }
     }
     for (const o of c.querySelectorAll('.jp-OutputArea-output')) {
       const t = o.textContent;
-      if (t.includes('Loading widget...')) out.widgets.push(`${where}: "Loading widget..." (widget never rendered)`);
-      if (t.includes('Error displaying widget')) out.widgets.push(`${where}: "Error displaying widget"`);
+      if (t.includes('Loading widget...')) out.widgets.push(`${where(i)}: "Loading widget..." (widget never rendered)`);
+      if (t.includes('Error displaying widget')) out.widgets.push(`${where(i)}: "Error displaying widget"`);
     }
     for (const e of c.querySelectorAll('.jupyter-widgets-error-widget'))
-      out.widgets.push(`${where}: widget error placeholder: ${e.textContent.trim().slice(0, 200)}`);
+      out.widgets.push(`${where(i)}: widget error placeholder: ${e.textContent.trim().slice(0, 200)}`);
     for (const e of c.querySelectorAll("[data-mime-type='text/plain']")) {
       const m = e.textContent.match(/<Figure size [\\d.]+x[\\d.]+ with \\d+ Axes>/);
-      if (m) out.figure_text.push(`${where}: a figure shown as text "${m[0]}" (no %matplotlib inline?)`);
+      if (m) out.figure_text.push(`${where(i)}: a figure shown as text "${m[0]}" (no %matplotlib inline?)`);
     }
-    for (const e of c.querySelectorAll("[data-mime-type='application/vnd.jupyter.stderr']"))
-      out.stderr.push(`${where}: ${e.textContent.trim().slice(0, 300)}`);
+    for (const e of c.querySelectorAll(".jp-Cell-outputArea > .jp-OutputArea-child > [data-mime-type='application/vnd.jupyter.stderr']")) {
+      const t = e.textContent.trim();
+      if (!t.includes('Traceback')) out.stderr.push(`${where(i)}: ${t.slice(0, 300)}`);
+    }
     out.images += c.querySelectorAll('.jp-OutputArea-output img').length;
   });
   return out;
@@ -298,22 +323,20 @@ def lab(lab_server, browser):
     holder.discard()
 
 
-@pytest.mark.skipif(not NOTEBOOKS, reason="no chapters/NN_*.ipynb yet")
-@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
-def test_chapter_in_browser(nb: Path, lab, lab_server, screenshot_dir):
-    name = nb.stem
+def check_notebook(lab, lab_server, rel_path: str, n_code: int, name: str, screenshot_dir: Path,
+                   redraw_timeout: float = REDRAW_TIMEOUT) -> list[str]:
+    """Open rel_path (relative to the server's root) with a fresh kernel, run it, move its sliders;
+    return the problems found (records timings and screenshots under `name`)."""
     problems: list[str] = []
     log: list[str] = []
     timing: dict[str, float] = {}
     for old in screenshot_dir.glob(f"{name}_*.png"):
         old.unlink()
-    lab_server.copy_chapters()          # the chapter as it is now
-    n_code = _code_cell_count(nb)
     passed = False
     t0 = time.monotonic()
     try:
         # 1. open with a fresh kernel --------------------------------------------------------------
-        page = lab.open(f"chapters/{nb.name}", f"e2e-{name}", log)
+        page = lab.open(rel_path, f"e2e-{name}", log)
         page_errors = lab.errors
         page.wait_for_selector(".jp-NotebookPanel", timeout=OPEN_TIMEOUT * 1000)
         timing["page_s"] = round(time.monotonic() - t0, 1)
@@ -377,7 +400,7 @@ def test_chapter_in_browser(nb: Path, lab, lab_server, screenshot_dir):
         sliders = page.locator(SLIDER)
         n_sliders = sliders.count()
         for i in range(n_sliders):
-            problems += move_slider(page, sliders.nth(i), i, log)
+            problems += move_slider(page, sliders.nth(i), i, log, redraw_timeout)
         timing["sliders_s"] = round(time.monotonic() - t2, 1)
         timing["sliders"] = n_sliders
         wait_until(lambda: kernel_idle(page), 30)
@@ -406,7 +429,59 @@ def test_chapter_in_browser(nb: Path, lab, lab_server, screenshot_dir):
     print(f"\n{name}: {timing}" + ("".join(f"\n  {entry}" for entry in log) if log else ""))
     if timing.get("total_s") and timing["total_s"] > TARGET_PER_CHAPTER:
         warnings.warn(f"{name}: the browser test took {timing['total_s']} s (target {TARGET_PER_CHAPTER} s)")
-    assert not problems, f"{name} in JupyterLab + Chromium:\n  " + "\n  ".join(problems)
+    return list(dict.fromkeys(problems))    # one line per distinct problem
+
+
+@pytest.mark.skipif(not NOTEBOOKS, reason="no chapters/NN_*.ipynb yet")
+@pytest.mark.parametrize("nb", NOTEBOOKS, ids=lambda p: p.stem)
+def test_chapter_in_browser(nb: Path, lab, lab_server, screenshot_dir):
+    lab_server.copy_chapters()          # the chapter as it is now
+    problems = check_notebook(lab, lab_server, f"chapters/{nb.name}", _code_cell_count(nb), nb.stem, screenshot_dir)
+    assert not problems, f"{nb.stem} in JupyterLab + Chromium:\n  " + "\n  ".join(problems)
+
+
+# A notebook with known faults: the checks above must report each of them (so that a JupyterLab or
+# ipywidgets upgrade that changes the page cannot make the chapter tests pass by seeing nothing).
+CANARY_CELLS = [
+    "%matplotlib inline\n"
+    "import io\nimport ipywidgets as W\nfrom matplotlib.figure import Figure\n"
+    "def png(fig):\n    buf = io.BytesIO(); fig.savefig(buf, format='png'); return buf.getvalue()\n"
+    "fig = Figure(figsize=(3, 2)); ax = fig.add_subplot(); line, = ax.plot([0, 1, 2])\n"
+    "fig",
+    # fine: the slider redraws its figure
+    "img = W.Image(value=png(fig), format='png')\n"
+    "good = W.IntSlider(2, 0, 10, description='redraws')\n"
+    "def redraw(change):\n    line.set_ydata([0, 1, change['new']]); ax.relim(); img.value = png(fig)\n"
+    "good.observe(redraw, names='value')\n"
+    "W.VBox([good, img])",
+    # fault 1: a slider that changes nothing
+    "W.VBox([W.IntSlider(5, 0, 10, description='changes nothing'), W.Image(value=png(fig), format='png')])",
+    # fault 2: a callback that raises, its error captured in an Output widget
+    "log = W.Output()\nbad = W.IntSlider(5, 0, 10, description='raises')\n"
+    "bad.observe(log.capture()(lambda change: 1 / 0), names='value')\n"
+    "W.VBox([bad, W.Image(value=png(fig), format='png'), log])",
+    # fault 3: a figure shown as text (what a missing %matplotlib inline looks like)
+    "from IPython.display import display\ndisplay({'text/plain': repr(fig)}, raw=True)",
+]
+CANARY_EXPECTED = ["slider 'changes nothing'", "slider 'raises'", "ZeroDivisionError", "a figure shown as text"]
+
+
+def test_the_checks_catch_a_broken_notebook(lab, lab_server, screenshot_dir):
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CANARY_CELLS])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = lab_server.root / "selftest" / "canary.ipynb"
+    path.parent.mkdir(exist_ok=True)
+    nbformat.write(nb, path)
+    problems = check_notebook(lab, lab_server, "selftest/canary.ipynb", len(CANARY_CELLS), "selftest_canary",
+                              screenshot_dir, redraw_timeout=4)
+    for expected in CANARY_EXPECTED:
+        assert any(expected in p for p in problems), f"the checks missed {expected!r}; they reported {problems}"
+    assert not any("'redraws'" in p for p in problems), f"a working slider was reported: {problems}"
+    assert len(problems) == len(CANARY_EXPECTED), f"unexpected problems reported: {problems}"
+
+
 
 
 def settle(page, plots, timeout: float = REDRAW_TIMEOUT) -> None:
@@ -420,7 +495,7 @@ def settle(page, plots, timeout: float = REDRAW_TIMEOUT) -> None:
         time.sleep(0.25)
 
 
-def move_slider(page, slider, i: int, log: list[str]) -> list[str]:
+def move_slider(page, slider, i: int, log: list[str], timeout: float = REDRAW_TIMEOUT) -> list[str]:
     """Move one slider by keyboard; return the problems found (empty if a plot in its cell redrew)."""
     label = slider.locator(".widget-label").first
     desc = (label.inner_text().strip() if label.count() else "") or f"slider #{i + 1} (no description)"
@@ -453,11 +528,11 @@ def move_slider(page, slider, i: int, log: list[str]) -> list[str]:
         return [f"{what}: the keyboard did not move it (value stays {v0[1] or v0[0]})"]
     # one step redraws in a second or two; if it does not within 6 s, two more steps, then wait longer
     changed = lambda: plot_hashes(plots) != before
-    if not wait_until(changed, 6, 0.25):
+    if not wait_until(changed, min(6, timeout), 0.25):
         for _ in range(2):
             handle.press(key)
             page.wait_for_timeout(60)
-        wait_until(changed, REDRAW_TIMEOUT, 0.25)
+        wait_until(changed, timeout, 0.25)
     v0, v1 = v0[1] or v0[0], value()[1] or value()[0]
     if changed():
         settle(page, plots)
@@ -467,4 +542,4 @@ def move_slider(page, slider, i: int, log: list[str]) -> list[str]:
         return []
     if not before:
         return [f"{what} ({v0} -> {v1}) has no plot in its cell and no plot anywhere changed"]
-    return [f"{what} moved {v0} -> {v1}, but no plot changed within {REDRAW_TIMEOUT} s"]
+    return [f"{what} moved {v0} -> {v1}, but no plot changed within {timeout:.0f} s"]
