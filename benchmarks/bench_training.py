@@ -305,7 +305,8 @@ def cooldown():
     After a threaded matmul OpenBLAS's workers busy-wait for about 0.1 s, and torch's OpenMP workers
     for a few ms. On a 2-core machine a spinning worker of one library takes a core from the next
     library's block (measured: a tiny PyTorch step went from 0.6 ms to 70 ms). Each block therefore
-    starts from idle threads, as in a program that uses only one of the libraries.
+    starts from idle threads, as in a program that uses only one of the libraries. (Other processes
+    on the machine can still do the same to a threaded library: see the load average in the report.)
     """
     time.sleep(COOLDOWN_S)
 
@@ -358,23 +359,19 @@ def minor_faults_per_step(fn, steps: int = 50):
     return (resource.getrusage(resource.RUSAGE_SELF).ru_minflt - f0) / steps
 
 
-def matmul_rate(n: int, rounds: int) -> float:
-    """numpy float64 GFLOP/s for an (n, n) @ (n, n) product (median over rounds)."""
+MATMUL_N = 1024
+
+
+def square_matmul(n: int = MATMUL_N):
+    """One (n, n) @ (n, n) float64 product per call: numpy's matmul rate is 2 n^3 / time."""
     rng = np.random.default_rng(0)
     A, B = rng.normal(size=(n, n)), rng.normal(size=(n, n))
     C = np.empty((n, n))
-    for _ in range(3):
-        np.matmul(A, B, out=C)
-    ts = []
-    for _ in range(rounds):
-        t0 = perf()
-        np.matmul(A, B, out=C)
-        ts.append(perf() - t0)
-    return 2 * n ** 3 / statistics.median(ts) / 1e9
+    return lambda: np.matmul(A, B, out=C)
 
 
-def shapes_matmul_time(sizes, batch, rounds: int) -> float:
-    """Seconds for exactly the matmuls of one step (same shapes and transposes), nothing else."""
+def step_matmuls(sizes, batch):
+    """Exactly the matmuls of one training step (same shapes and transposes), nothing else."""
     rng = np.random.default_rng(0)
     Ws = [rng.normal(size=(i, o)) for i, o in zip(sizes[:-1], sizes[1:])]
     As = [rng.normal(size=(batch, n)) for n in sizes]
@@ -385,7 +382,7 @@ def shapes_matmul_time(sizes, batch, rounds: int) -> float:
             As[l].T @ As[l + 1]             # dW = a_prev^T delta
             if l > 0:
                 As[l + 1] @ W.T             # delta W^T
-    return interleaved({"m": run}, 0.02, rounds)["m"]
+    return run
 
 
 # -- part 1 ------------------------------------------------------------------------------------------
@@ -406,20 +403,29 @@ def part1(quick: bool, threads: int):
         for k, d in diffs.items():
             if d > 1e-8:
                 raise SystemExit(f"{name}: {k} disagrees with backprop_lib by {d:.3g}")
-        med = interleaved(impls, block, rounds)
+        timed = dict(impls)
+        if name == CONFIGS[-1][0]:   # the matmul references, interleaved with the steps they are compared with
+            timed["mm_step"] = step_matmuls(sizes, batch)
+            timed["mm_square"] = square_matmul()
+        med = interleaved(timed, block, rounds)
         faults = {k: minor_faults_per_step(fn) for k, fn in impls.items()}
+        if torch is not None and threads > 1:
+            # supplementary, not interleaved: PyTorch on one thread (no thread wake-ups at all)
+            torch.set_num_threads(1)
+            try:
+                med["torch1"] = interleaved({"torch1": impls["torch"]}, block, max(5, rounds // 3))["torch1"]
+            finally:
+                torch.set_num_threads(threads)
         row = {"name": name, "sizes": sizes, "act": act, "out": out, "loss": loss, "batch": batch,
                "flops": matmul_flops(sizes, batch), "diffs": diffs, "faults": faults,
                **{k: v for k, v in med.items()}}
         rows.append(row)
         print(f"  {name:7s} {str(sizes):20s} batch {batch:4d}: "
-              + ", ".join(f"{k} {v * 1e6:9.1f} us ({faults[k] or 0:.0f} faults)" for k, v in med.items()),
+              + ", ".join(f"{k} {v * 1e6:9.1f} us ({faults.get(k) or 0:.0f} faults)" for k, v in med.items()),
               flush=True)
     big = rows[-1]
-    mm_n = 1024
-    rate = matmul_rate(mm_n, 5 if quick else 15)
-    shapes_t = shapes_matmul_time(big["sizes"], big["batch"], rounds)
-    return rows, {"rate": rate, "n": mm_n, "shapes_t": shapes_t}
+    rate = 2 * MATMUL_N ** 3 / big.pop("mm_square") / 1e9
+    return rows, {"rate": rate, "n": MATMUL_N, "shapes_t": big.pop("mm_step")}
 
 
 # -- part 2 ------------------------------------------------------------------------------------------
@@ -485,7 +491,22 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer repetitions (noisier, about a minute)")
     ap.add_argument("--no-write", action="store_true", help="do not write benchmarks/results/training.md")
+    ap.add_argument("--wait-quiet", type=float, default=0.0, metavar="SECONDS",
+                    help="first wait up to SECONDS for the 1-minute load average to fall below 0.5")
+    ap.add_argument("--threads", type=int, default=None, metavar="N",
+                    help="limit numpy's BLAS (via threadpoolctl) and torch to N threads (default: numpy's count)")
+    ap.add_argument("--output", type=Path, default=RESULTS, metavar="FILE",
+                    help=f"where to write the markdown results (default {RESULTS.relative_to(ROOT)})")
     args = ap.parse_args(argv)
+    if args.threads is not None:
+        from threadpoolctl import threadpool_limits
+
+        global _limits   # keep the limit alive for the whole run
+        _limits = threadpool_limits(limits=args.threads, user_api="blas")
+    if args.wait_quiet > 0:
+        deadline = time.monotonic() + args.wait_quiet
+        while (load_average() or 0.0) >= 0.5 and time.monotonic() < deadline:
+            time.sleep(10)
 
     threads = blas_threads()
     if torch is not None:
@@ -498,6 +519,7 @@ def main(argv=None):
         "sklearn": sklearn.__version__ if sklearn is not None else None,
         "threads": threads, "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE"),
         "mode": "quick" if args.quick else "full", "load_start": load_average(),
+        "threads_arg": f" --threads {args.threads}" if args.threads is not None else "",
     }
     print(f"backprop_lib training benchmark ({env['mode']}): {env['cpu']}, {threads} thread(s), "
           f"numpy {env['numpy']} [{env['blas']}], torch {env['torch'] or 'absent'}, "
@@ -550,9 +572,10 @@ def main(argv=None):
     print()
     print(md)
     if not args.no_write:
-        RESULTS.parent.mkdir(parents=True, exist_ok=True)
-        RESULTS.write_text(md)
-        print(f"written to {RESULTS.relative_to(ROOT)}")
+        out = args.output.resolve()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(md)
+        print(f"written to {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
     print()
     for what, value, ok in targets:
         print(f"{'SKIP' if ok is None else verdict(ok)}  {what}: {value}")
@@ -567,7 +590,7 @@ def report(env, rows, mm, dig, targets) -> str:
     has_torch = any("torch" in r for r in rows)
     L = [f"# backprop_lib training benchmark", "",
          f"- date: {env['date']} ({env['mode']} run: `benchmarks/bench_training.py"
-         f"{' --quick' if env['mode'] == 'quick' else ''}`)",
+         f"{' --quick' if env['mode'] == 'quick' else ''}{env['threads_arg']}`)",
          f"- CPU: {env['cpu']} ({env['cores']} logical cores)",
          f"- threads: {env['threads']} (numpy's BLAS; torch.set_num_threads({env['threads']}))",
          f"- Python {env['python']}, numpy {env['numpy']} (BLAS: {env['blas']}), "
@@ -599,6 +622,13 @@ def report(env, rows, mm, dig, targets) -> str:
             line += f" {r['torch'] / r['lib']:.2f}x |"
         line += f" {max(r['diffs'].values()):.1e} |"
         L.append(line)
+    if any("torch1" in r for r in rows):
+        L += ["", f"Supplementary (not interleaved, not used for the targets): PyTorch with "
+              f"`torch.set_num_threads(1)`: " + "; ".join(
+                  f"{r['name']} {r['torch1'] * 1e6:.1f} us ({r['torch1'] / r['lib']:.2f}x backprop_lib's time)"
+                  for r in rows if "torch1" in r) + ". With more than one thread, PyTorch's OpenMP workers "
+              "must be woken for its parallel regions; on a machine whose cores are busy with other work "
+              "that can cost milliseconds per step."]
     big = rows[-1]
     g = big["flops"] / 1e9
     L += ["", f"Large net matmul work: {big['flops'] / 1e6:.1f} MFLOP per step (forward, dW for every "
