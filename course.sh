@@ -30,7 +30,9 @@ setup() {   # $1: requirements file
 case "${1:-}" in
   lab)
     setup requirements.txt
-    exec .venv/bin/jupyter lab --ip=127.0.0.1 chapters/01_perceptron.ipynb
+    root_flag=()
+    [ "$(id -u)" = 0 ] && root_flag=(--allow-root)   # JupyterLab refuses to start as root otherwise
+    exec .venv/bin/jupyter lab --ip=127.0.0.1 "${root_flag[@]}" chapters/01_perceptron.ipynb
     ;;
   test)
     setup requirements-dev.txt
