@@ -32,7 +32,7 @@ case "${1:-}" in
     setup requirements.txt
     root_flag=()
     [ "$(id -u)" = 0 ] && root_flag=(--allow-root)   # JupyterLab refuses to start as root otherwise
-    exec .venv/bin/jupyter lab --ip=127.0.0.1 "${root_flag[@]}" chapters/01_perceptron.ipynb
+    exec .venv/bin/jupyter lab --ip=127.0.0.1 ${root_flag[@]+"${root_flag[@]}"} chapters/01_perceptron.ipynb
     ;;
   test)
     setup requirements-dev.txt
