@@ -80,6 +80,23 @@ def check_value(name: str, got, expected, hint: str | None = None, rtol: float =
     passed(f"{name} is correct.")
 
 
+def run_student(fn, name: str, where: str, hint: str | None, *args):
+    """Call the student's fn on copies of args; a crash, a stub or a missing return becomes a message."""
+    if not callable(fn):
+        fail(f"{name} should be a function, but it is a {type(fn).__name__}.", hint)
+    copies = tuple(np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args)
+    try:
+        with np.errstate(all="ignore"):
+            got = fn(*copies)
+    except NotImplementedError:
+        fail(f"{name} is not written yet (it raises NotImplementedError).", hint)
+    except Exception as e:   # the student's code failed: say where, not a traceback
+        fail(f"{where} raised {type(e).__name__}: {e}", hint)
+    if got is None:
+        fail(f"{where} returned None. Did you forget `return`?", hint)
+    return got
+
+
 def check_function(fn: Callable, reference: Callable, cases: list[tuple], name: str | None = None,
                    arg_names: Iterable[str] | None = None, hint: str | None = None, rtol: float = 1e-6,
                    atol: float = 1e-9, quiet: bool = False) -> None:
@@ -90,17 +107,8 @@ def check_function(fn: Callable, reference: Callable, cases: list[tuple], name: 
     for args in cases:
         copies = tuple(np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args)
         expected = reference(*copies)
-        copies = tuple(np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args)
         where = f"{name}({_describe_args(args, arg_names)})"
-        try:
-            with np.errstate(all="ignore"):
-                got = fn(*copies)
-        except NotImplementedError:
-            fail(f"{name} is not written yet (it raises NotImplementedError).", hint)
-        except Exception as e:   # the student's code failed: say where, not a traceback
-            fail(f"{where} raised {type(e).__name__}: {e}", hint)
-        if got is None:
-            fail(f"{where} returned None. Did you forget `return`?", hint)
+        got = run_student(fn, name, where, hint, *args)
         ok, why = close(got, expected, rtol, atol)
         if not ok:
             fail(f"{where}: {why}", hint)

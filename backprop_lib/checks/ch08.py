@@ -3,25 +3,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._core import _describe_args, close, fail, passed
+from ._core import _describe_args, close, fail, passed, run_student
 
 
 def _call(fn, name: str, args: tuple, arg_names, hint: str, where: str | None = None):
-    """Run the student's function on copies of args; a crash or a missing return becomes a message."""
-    if not callable(fn):
-        fail(f"{name} should be a function, but it is a {type(fn).__name__}.", hint)
+    """Run the student's function; return (where, result) with `where` naming the call."""
     where = where or f"{name}({_describe_args(args, arg_names)})"
-    copies = tuple(np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args)
-    try:
-        with np.errstate(all="ignore"):
-            got = fn(*copies)
-    except NotImplementedError:
-        fail(f"{name} is not written yet (it raises NotImplementedError).", hint)
-    except Exception as e:   # the student's code failed: say where, not a traceback
-        fail(f"{where} raised {type(e).__name__}: {e}", hint)
-    if got is None:
-        fail(f"{where} returned None. Did you forget `return`?", hint)
-    return where, got
+    return where, run_student(fn, name, where, hint, *args)
 
 
 # -- exercise 1: output shape ------------------------------------------------------------------
