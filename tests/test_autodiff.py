@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import backprop_lib as bl
 from backprop_lib.autodiff import Tensor, topological_order, unbroadcast
-from conftest import _assert_gradient_matches
+from gradient_assertions import _assert_gradient_matches
 
 TOL = 1e-7
 

@@ -10,7 +10,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import backprop_lib as bl
-from conftest import _assert_gradient_matches
+from gradient_assertions import _assert_gradient_matches
 from backprop_lib import graph as G
 from backprop_lib.graph import Graph, GraphPlot, draw_graph, neuron_example, square_example
 
