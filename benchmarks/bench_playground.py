@@ -34,6 +34,9 @@ import time
 import uuid
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _machine import cpu_model  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).resolve().parent / "results" / "playground.md"
 TARGETS = {"step": 100.0, "depth change": 150.0}
@@ -82,14 +85,6 @@ IDS = """json.dumps({"play": pg.play.model_id, "depth": pg.depth.model_id, "imag
 
 
 # -- environment -------------------------------------------------------------------------------------
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def versions() -> str:

@@ -37,6 +37,9 @@ sys.path.insert(0, str(ROOT))
 
 import backprop_lib as bl  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _machine import cpu_model  # noqa: E402
+
 try:
     import torch
 except ImportError:  # the torch column is skipped
@@ -105,14 +108,6 @@ def load_average() -> float | None:
         return None
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 # -- the three implementations of one training step --------------------------------------------------
