@@ -75,7 +75,7 @@ class SigmoidExplorer:
                                        description="steepness k", readout_format=".2f",
                                        style={"description_width": "initial"}, layout=W.Layout(width="300px"))
         self.activation = W.ToggleButtons(options=["sigmoid", "tanh", "relu"], value=activation,
-                                          style={"button_width": "70px"})
+                                          style={"button_width": "84px"})
         self.status = W.HTML()
         self.log = W.Output()
 
