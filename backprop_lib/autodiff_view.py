@@ -12,6 +12,7 @@ import html
 import ipywidgets as W
 import numpy as np
 
+from ._display import ShowsWidget
 from . import plots
 from .autodiff import Tensor, topological_order
 from .graph import Graph, GraphPlot
@@ -92,7 +93,7 @@ def build(expression: str, values: dict) -> tuple[Tensor, dict]:
     return fn(leaves["x"], leaves["w"], leaves["b"]), {name: leaves[name] for name in used}
 
 
-class AutodiffView:
+class AutodiffView(ShowsWidget):
     """An expression dropdown, sliders for its inputs x, w, b, and a backward-step slider with Play:
     the graph shows forward values (blue) and the gradients reached so far (red)."""
 
@@ -184,11 +185,3 @@ class AutodiffView:
 
     def png(self) -> bytes:
         return self.view.image.value
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)

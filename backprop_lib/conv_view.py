@@ -15,6 +15,7 @@ import ipywidgets as W
 import numpy as np
 from matplotlib.patches import Rectangle
 
+from ._display import ShowsWidget
 from . import plots
 from .conv import conv2d_backward, conv2d_forward
 from .datasets import digits
@@ -87,7 +88,7 @@ def _sym(a: np.ndarray) -> float:
     return m if m > 0 else 1.0
 
 
-class ConvView:
+class ConvView(ShowsWidget):
     """Kernel, stride, padding and upstream-delta controls over a digit; six maps redrawn live."""
 
     def __init__(self, digit: int = 3, kernel: str = "vertical edges (Sobel)", stride: int = 1, padding: int = 1,
@@ -236,14 +237,6 @@ class ConvView:
 
     def png(self) -> bytes:
         return self.view.image.value
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
 
 
 def _figure_view(fig):

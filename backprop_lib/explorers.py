@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import ipywidgets as W
 import numpy as np
 
+from ._display import ShowsWidget
 from . import activations, plots
 from . import graph as cgraph
 
@@ -58,7 +59,7 @@ def scaled_activation(name: str, z, k: float = 1.0):
     return a, k * act.derivative(u, a)
 
 
-class SigmoidExplorer:
+class SigmoidExplorer(ShowsWidget):
     """A point moving along $a = f(kz)$ with its tangent line, and the slope $f'$ beside it.
 
     Controls: `z` (where), `steepness` (k), `activation` ("sigmoid", "tanh", "relu").
@@ -140,11 +141,6 @@ class SigmoidExplorer:
             text += "  \u2014 saturated: the slope is almost 0, so almost no gradient flows back"
         self.message = text
         self.status.value = _status(text)
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -296,7 +292,7 @@ class DescentPlot:
         self.note.set_text(f"diverged at step {result.diverged_at}" if result.diverged else "")
 
 
-class DescentExplorer:
+class DescentExplorer(ShowsWidget):
     """Gradient descent on y ~ w x + b, live: the path over the loss contours and the loss per step.
 
     Controls: `lr` (log slider), `batch_size` (1 .. n), `momentum`, `steps`. Every change reruns the
@@ -378,11 +374,6 @@ class DescentExplorer:
                             f"{per_step} of {n} rows ({(r.loss.size - 1) * per_step / n:.3g} epochs in all).")
             self.status.value = _status(self.message)
 
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
-
 
 # ---------------------------------------------------------------------------------------------
 # Chapter 4: finite differences and the computational graph
@@ -415,7 +406,7 @@ def fd_errors(f, fprime, x0: float, hs) -> tuple[np.ndarray, np.ndarray]:
     return np.abs(forward - exact), np.abs(central - exact)
 
 
-class FiniteDifferenceExplorer:
+class FiniteDifferenceExplorer(ShowsWidget):
     """The error of forward and central differences against the step h, on a log-log plot, with the
     current h marked; beside it the function with the two secants and the tangent at x0.
 
@@ -517,13 +508,8 @@ class FiniteDifferenceExplorer:
                         f"central error {self.central_error:.2e} ({best}).")
         self.status.value = _status(self.message)
 
-    def _ipython_display_(self):
-        from IPython.display import display
 
-        display(self.widget)
-
-
-class GraphStepper:
+class GraphStepper(ShowsWidget):
     """Walk the backward pass of a computational graph one node at a time.
 
     Controls: `example` ("neuron": one sigmoid neuron with squared error, "square": (x + 1)^2),
@@ -586,11 +572,6 @@ class GraphStepper:
         self.status.value = _status(text)
         if self.view is not None:
             self.view.redraw()
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
 
 
 __all__ = ["SigmoidExplorer", "DescentExplorer", "DescentPlot", "DescentResult", "FiniteDifferenceExplorer",

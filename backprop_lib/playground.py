@@ -50,6 +50,7 @@ import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator
 
+from ._display import ShowsWidget
 from . import datasets, plots
 from .layers import INITS
 from .mlp import MLP
@@ -218,7 +219,7 @@ def _check_choice(name: str, value, options) -> object:
     return value
 
 
-class Playground:
+class Playground(ShowsWidget):
     """Train a multi-layer perceptron on a 2-D toy data set and watch the decision boundary, the
     train/test loss and every layer's gradient norm change live (see the module docstring).
 
@@ -572,14 +573,6 @@ class Playground:
         return text
 
     # -- display ---------------------------------------------------------------------------------------
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
-
     def __repr__(self) -> str:
         return (f"Playground({self.dataset.value!r}, depth={self.depth.value}, width={self.width.value}, "
                 f"activation={self.activation.value!r}, lr={self.lr.value:.3g}, epoch {self.history.epochs})")

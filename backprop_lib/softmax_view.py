@@ -17,6 +17,7 @@ import html
 import ipywidgets as W
 import numpy as np
 
+from ._display import ShowsWidget
 from . import datasets, plots
 from .activations import log_softmax, softmax
 from .mlp import MLP
@@ -27,7 +28,7 @@ def _status(text: str, color: str = "#333") -> str:
     return f"<div style='color:{color};font-size:13px;max-width:900px'>{html.escape(text)}</div>"
 
 
-class SoftmaxView:
+class SoftmaxView(ShowsWidget):
     """K logit sliders; bars of the softmax probabilities p = softmax(z) and of dL/dz for the
     cross-entropy L = -log p_target: the right gradient p - t next to the naive chain rule's
     -t (1 - p) (diagonal of the Jacobian only).
@@ -117,13 +118,8 @@ class SoftmaxView:
             + f"]   cross-entropy {self.loss:.3f}")
         self.view.redraw()
 
-    def _ipython_display_(self):
-        from IPython.display import display
 
-        display(self.widget)
-
-
-class DigitsView:
+class DigitsView(ShowsWidget):
     """A softmax classifier for the 8x8 digits, trained live: the train/test loss and a gallery of test
     digits with the network's guess (green right, red wrong) and its probability.
 
@@ -246,8 +242,3 @@ class DigitsView:
         if not self._layout_frozen:   # solve the layout once, with real tick labels: it is costly
             self.view.fig.set_layout_engine("none")
             self._layout_frozen = True
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)

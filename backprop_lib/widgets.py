@@ -22,6 +22,7 @@ import ipywidgets as W
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
+from ._display import ShowsWidget
 from . import plots
 from .mlp import MLP
 from .train import Trainer
@@ -198,7 +199,7 @@ class TrainingControls:
         self.status.value = _status_html(text, kind) if text else ""
 
 
-class TrainingView:
+class TrainingView(ShowsWidget):
     """Train a network live on a 2-D data set: a log-scale learning-rate slider, Play / Step / Reset,
     the loss curve and the decision boundary redrawn after every frame.
 
@@ -280,14 +281,6 @@ class TrainingView:
                           f"{self.accuracy():.0%}" if h.epochs else "", "info")
         c.show_epoch(h.epochs)
         self.view.redraw()
-
-    def _ipython_display_(self):
-        from IPython.display import display
-
-        display(self.widget)
-
-    def _repr_mimebundle_(self, **kwargs):
-        return self.widget._repr_mimebundle_(**kwargs)
 
 
 from .playground import Playground  # noqa: E402
