@@ -124,6 +124,8 @@ class Tensor:
         out = Tensor(self.data ** p, (self,), f"**{p:g}")
 
         def _backward():
+            if p == 0:   # a**0 == 1 for every a: derivative 0, also at a = 0 (where p * a**(p-1) is 0 * inf)
+                return
             self.grad += p * self.data ** (p - 1) * out.grad
         out._backward = _backward
         return out

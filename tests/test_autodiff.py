@@ -215,3 +215,35 @@ def test_extreme_values_stay_finite():
 def test_bad_input_raises_a_clear_value_error(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+# The power rule at a = 0 for integer exponents. PyTorch's derivative of pow(x, p) is
+# p * x**(p-1), except that it returns zeros for p == 0 (torch/csrc/autograd/FunctionsManual.cpp,
+# pow_backward; torch.tensor(0., requires_grad=True) ** 0 then .backward() leaves grad 0, not NaN).
+# The true derivative of a**p at a = 0 is 0 for p = 0, 1 for p = 1 and 0 for every p >= 2.
+@pytest.mark.parametrize("p", [0, 1, 2, 3, 4, 7, 0.0, 1.0, 2.0])
+def test_power_rule_at_zero_for_integer_exponents(p):
+    a = np.array([0.0, -0.0, 1.5, -2.0])
+    expected = np.zeros_like(a) if p == 0 else p * a ** (p - 1) if p != 1 else np.ones_like(a)
+    with np.errstate(all="raise"):                      # 0 * inf or 0 ** -1 would raise here
+        x = Tensor(a)
+        y = x ** p
+        y.sum().backward()
+    assert np.array_equal(y.data, a ** p)
+    assert np.all(np.isfinite(x.grad)), f"a ** {p}: gradient {x.grad} is not finite"
+    assert np.array_equal(x.grad, expected), f"a ** {p}: gradient {x.grad}, expected {expected}"
+    assert x.grad[0] == (1.0 if p == 1 else 0.0)
+    # central differences at every point (h = 1e-6: the truncation error at 0 is C(p, 3) h^2 <= 4e-11)
+    h = 1e-6
+    numeric = ((a + h) ** p - (a - h) ** p) / (2 * h)
+    assert np.allclose(x.grad, numeric, rtol=1e-7, atol=1e-9), (x.grad, numeric)
+
+
+def test_power_zero_gives_no_runtime_warning():
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        x = Tensor(0.0)
+        y = x ** 0
+        y.backward()
+    assert float(y.data) == 1.0 and float(x.grad) == 0.0
