@@ -14,7 +14,7 @@ def fails(check, fn, *words, **kwargs) -> str:
     with pytest.raises(CheckFailed) as info:
         check(fn, **kwargs)
     msg = str(info.value)
-    assert msg.startswith("\u274c")
+    assert msg.startswith("Not yet:")
     for w in words:
         assert w in msg, f"{w!r} not in message:\n{msg}"
     return msg
@@ -30,7 +30,7 @@ def affine_backward(delta, A_prev, W):
 @pytest.mark.parametrize("hidden", [False, True])
 def test_ch05_affine_backward_right(hidden, capsys):
     ch05.check_affine_backward(affine_backward, hidden=hidden)
-    assert ("\u2705" in capsys.readouterr().out) != hidden
+    assert ("Correct:" in capsys.readouterr().out) != hidden
 
 
 def test_ch05_affine_backward_transposed_dW():
@@ -182,7 +182,7 @@ def test_ch06_cross_entropy_right(hidden):
 
 def test_ch06_cross_entropy_naive_overflows():
     fails(ch06.check_cross_entropy, lambda z, c: -np.log(np.exp(z[c]) / np.exp(z).sum()),
-          "cross_entropy(z=[1000., 1000.,  999.], c=2) returned nan", "overflowed", "Hint: subtract m = max(z)")
+          "cross_entropy(z=[1000, 1000, 999], c=2) returned nan", "overflowed", "Hint: subtract m = max(z)")
 
 
 def test_ch06_cross_entropy_underflow_of_probability():

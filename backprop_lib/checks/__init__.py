@@ -1,13 +1,19 @@
 """Immediate-feedback checks for the exercises, one module per chapter (ch01, ch02, ...).
 
     from backprop_lib.checks import ch01
-    ch01.check_weighted_sum(weighted_sum)
+    ch01.check_neuron_forward(neuron_forward)
+
+How a check is written (the hint ladder, checks of the method, the catalogue of wrong and right answers
+in tests/catalogue/): see the docstring of backprop_lib/checks/_core.py.
 """
 import importlib
 
-from ._core import CheckFailed, check_function, check_value, close, fail, fmt, passed
+from ._core import (FAIL_MARK, PASS_MARK, Case, CheckFailed, Exercise, Forbidden, Slip, Spy, check_cases,
+                    check_function, check_value, close, compare, fail, fmt, grading, passed, reset_ladder)
 
-__all__ = ["CheckFailed", "check_function", "check_value", "close", "fail", "fmt", "passed"]
+__all__ = ["FAIL_MARK", "PASS_MARK", "Case", "CheckFailed", "Exercise", "Forbidden", "Slip", "Spy",
+           "check_cases", "check_function", "check_value", "close", "compare", "fail", "fmt", "grading",
+           "passed", "reset_ladder"]
 
 
 def __getattr__(name):
