@@ -22,6 +22,7 @@ gives one *column* combination J v. The full (m, n) Jacobian takes m VJPs or n J
 from __future__ import annotations
 
 import numbers
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -316,7 +317,7 @@ def power_iteration(matvec: Callable[[np.ndarray], np.ndarray], n: int, iters: i
     r"""The eigenvalue of largest magnitude of a symmetric matrix known only through matvec(v) = H v.
 
     v <- H v / ||H v||, repeated; the estimate is the Rayleigh quotient $\lambda = v^\top H v$. Stops when
-    it changes by less than tol * |lambda| (or after iters products). Returns (lambda, v, products used).
+    it changes by less than tol * |lambda| (tol = 0: exactly `iters` products). Returns (lambda, v, products used).
     """
     if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
         raise ValueError(f"n must be a whole number >= 1, got {n!r}")
@@ -332,7 +333,7 @@ def power_iteration(matvec: Callable[[np.ndarray], np.ndarray], n: int, iters: i
         if norm == 0:
             return 0.0, v, used
         v = w / norm
-        if used > 1 and abs(new - lam) <= tol * abs(new):
+        if tol > 0 and used > 1 and abs(new - lam) <= tol * abs(new):
             return new, v, used
         lam = new
     return lam, v, used
@@ -368,3 +369,44 @@ def two_weight_hessian(w, x, t) -> np.ndarray:
     h12 = np.mean(j1 * j2 + r * ds * x)
     h22 = np.mean(j2 * j2)
     return np.array([[h11, h12], [h12, h22]])
+
+
+@dataclass
+class SurfacePoint:
+    r"""Everything the chapter-10 view shows at one point w = (w1, w2) of two_weight_loss.
+
+    direction: the unit vector d at `angle` degrees; curvature: $d^\top H d$; eigenvalues (ascending);
+    gradient_step: $-\eta\,\nabla L$; newton_step: $-H^{-1}\nabla L$ (None if H is singular);
+    lr_limit: $2/\lambda_{\max}$ (inf if $\lambda_{\max} \le 0$).
+    """
+
+    w: np.ndarray
+    loss: float
+    grad: np.ndarray
+    hessian: np.ndarray
+    eigenvalues: np.ndarray
+    direction: np.ndarray
+    curvature: float
+    lr: float
+    gradient_step: np.ndarray
+    newton_step: np.ndarray | None
+    lr_limit: float
+
+
+def surface_point(w, angle: float, lr: float, x, t) -> SurfacePoint:
+    """The gradient, Hessian, curvature along the direction at `angle` degrees, and both steps, at w."""
+    w = _vector(w, 2, "w")
+    if not (isinstance(angle, numbers.Real) and np.isfinite(angle)):
+        raise ValueError(f"angle must be a finite number of degrees, got {angle!r}")
+    if not (isinstance(lr, numbers.Real) and np.isfinite(lr) and lr > 0):
+        raise ValueError(f"the learning rate must be a number > 0, got {lr!r}")
+    g, H = two_weight_grad(w, x, t), two_weight_hessian(w, x, t)
+    eigenvalues = np.linalg.eigvalsh(H)
+    d = np.array([np.cos(np.radians(angle)), np.sin(np.radians(angle))])
+    scale = max(np.abs(eigenvalues).max(), 1e-300)
+    newton = None if np.abs(eigenvalues).min() < 1e-12 * scale else -np.linalg.solve(H, g)
+    lam_max = eigenvalues[-1]
+    return SurfacePoint(w=w, loss=float(two_weight_loss(w[0], w[1], x, t)), grad=g, hessian=H,
+                        eigenvalues=eigenvalues, direction=d, curvature=float(d @ H @ d), lr=float(lr),
+                        gradient_step=-lr * g, newton_step=newton,
+                        lr_limit=2.0 / lam_max if lam_max > 0 else float("inf"))

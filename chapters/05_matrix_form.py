@@ -484,7 +484,8 @@ ch05.check_affine_backward(affine_backward_ex, hidden=True)
 # Write `hidden_delta(delta_next, W_next, z, activation)`, equation (2): given the next layer's delta
 # $\Delta_{l+1}$ `(N, n_next)`, its weights $W_{l+1}$ `(n_l, n_next)` and this layer's pre-activation
 # $Z_l$ `(N, n_l)`, return $\Delta_l = (\Delta_{l+1} W_{l+1}^\top) \odot f'(Z_l)$, where `activation` is
-# `"sigmoid"`, `"tanh"` or `"relu"` (use $f'(0) = 0$ for ReLU).
+# `"sigmoid"`, `"tanh"` or `"relu"` (use $f'(0) = 0$ for ReLU). The check uses entries of $z$ that are
+# exactly 0 for ReLU and as large as $\pm 1000$ for the sigmoid, where the result must stay finite.
 
 # %% nbgrader={"grade": false, "grade_id": "ex2_hidden_delta", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true}
 def hidden_delta(delta_next, W_next, z, activation):
@@ -535,7 +536,10 @@ assert errors["b2"] < 1e-7 and errors["W2"] > 1e-3 and errors["W1"] > 1e-3
 # %% [markdown]
 # The check says which gradients are off: the loss and `b2` are right, `W2`, `W1` and `b1` are not.
 # There are **two** bugs. Copy the function into `two_layer_backward` below, find them (read the lines
-# that compute the wrong gradients, and compare them with the four equations) and fix them.
+# that compute the wrong gradients, and compare them with the four equations) and fix them. The check
+# compares your gradients with the exact ones (relative error below $10^{-13}$, which only an exact
+# backward pass reaches) and makes sure they come from backpropagation: an answer that estimates them
+# by finite differences fails.
 
 # %% nbgrader={"grade": false, "grade_id": "ex3_find_the_bug", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true}
 def two_layer_backward(X, T, params):
