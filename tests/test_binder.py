@@ -62,6 +62,17 @@ def test_binder_requirements_are_the_students_requirements():
         "binder/requirements.txt must install exactly requirements.txt (keep it `-r ../requirements.txt`)"
 
 
+GRADING_AND_TEST_TOOLS = ("nbgrader", "pytest", "pytest-xdist", "hypothesis", "nbval", "playwright",
+                          "jupyterhub", "nbgitpuller")
+
+
+def test_students_requirements_have_no_grading_or_test_tools():
+    """requirements.txt is what `./course.sh lab`, Binder and the plain-pip route install: the students'
+    JupyterLab must not show nbgrader's menus and panels (those tools are in requirements-dev.txt)."""
+    names = {re.split(r"[=<>!~ ;\[]", r, maxsplit=1)[0].lower() for r in _requirement_lines(ROOT / "requirements.txt")}
+    assert not names & set(GRADING_AND_TEST_TOOLS), f"requirements.txt lists {sorted(names & set(GRADING_AND_TEST_TOOLS))}"
+
+
 def test_post_build_installs_the_library():
     post = BINDER / "postBuild"
     data = post.read_bytes()
@@ -92,7 +103,7 @@ def _repo_files() -> list[Path]:
         out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
                              cwd=ROOT, capture_output=True, check=True).stdout.decode()
         return [Path(p) for p in out.split("\0") if p and (ROOT / p).is_file()]
-    skip = {".git", ".venv", "__pycache__", ".hypothesis", ".ipynb_checkpoints", "build"}
+    skip = {".git", ".venv", ".venv-dev", "__pycache__", ".hypothesis", ".ipynb_checkpoints", "build"}
     return [p.relative_to(ROOT) for p in ROOT.rglob("*")
             if p.is_file() and not skip.intersection(p.relative_to(ROOT).parts)]
 
@@ -171,6 +182,7 @@ def test_binder_env_has_the_lab_extensions(binder_env):
         line = next((ln for ln in listing.splitlines() if ln.strip().startswith(name + " ")), None)
         assert line, f"JupyterLab extension {name} missing on Binder:\n{listing}"
         assert "enabled" in line and "OK" in line, f"JupyterLab extension not enabled and OK: {line.strip()}"
+    assert "nbgrader" not in listing, f"the students' JupyterLab has nbgrader's extension:\n{listing}"
 
 
 def test_binder_env_passes_the_library_tests(binder_env):

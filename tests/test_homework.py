@@ -47,7 +47,7 @@ HIDDEN_RE = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS[^\n]*\n(.*?)^[ \t]*### EN
 
 
 def tool(*args, timeout=1800) -> subprocess.CompletedProcess:
-    """Run tools/homework.py with this Python, *without* its bin/ on PATH (as `.venv/bin/python
+    """Run tools/homework.py with this Python, *without* its bin/ on PATH (as `.venv-dev/bin/python
     tools/homework.py` from a shell that has not activated the venv): the tool must find alembic itself."""
     bindir = str(Path(sys.executable).parent)
     path = os.pathsep.join(p for p in os.environ.get("PATH", "").split(os.pathsep) if p and p != bindir)

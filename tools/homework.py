@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Homework with nbgrader: turn the chapters into assignments a teacher can release and autograde.
 
-    python tools/homework.py build OUT                       # OUT becomes an nbgrader course directory
+    python tools/homework.py build OUT [CHAPTER...]          # OUT becomes an nbgrader course directory
+                                                             # (CHAPTER: 05 or 05_matrix_form; default all)
     python tools/homework.py collect OUT STUDENT FILE...     # file a student's notebooks for grading
     python tools/homework.py autograde OUT [ASSIGNMENT...]   # grade every submission (default: all)
     python tools/homework.py feedback OUT [ASSIGNMENT...]    # HTML feedback for every graded submission
-    python tools/homework.py export OUT                      # OUT/grades.csv: every student x assignment
+    python tools/homework.py export OUT                      # OUT/grades.csv: every student x assigned chapter
 
 `build` writes
     OUT/nbgrader_config.py                  (only if missing: a teacher's edits are kept)
@@ -21,9 +22,9 @@ chapters point to the other assignment folders (`../NN_name/NN_name.ipynb`). A s
 tells nbgrader to ignore any .py that appears there anyway.
 
 Every nbgrader call runs as `python -m nbgrader` with this Python, in OUT, with this Python's bin/ first
-on PATH (nbgrader runs `alembic` from PATH), so `.venv/bin/python tools/homework.py ...` works without
+on PATH (nbgrader runs `alembic` from PATH), so `.venv-dev/bin/python tools/homework.py ...` works without
 activating the environment. Any other nbgrader command runs from inside OUT with the environment
-activated (`cd OUT && source ../.venv/bin/activate && nbgrader db student list`).
+activated (`cd OUT && source ../.venv-dev/bin/activate && nbgrader db student list`).
 """
 from __future__ import annotations
 
@@ -93,16 +94,42 @@ def nbgrader(course: Path, *args: str, check: bool = True) -> subprocess.Complet
     proc = subprocess.run(cmd, cwd=course, env=nbgrader_env(), text=True, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT)
     if proc.stdout.strip():
-        print(proc.stdout.rstrip(), flush=True)
+        print(explain_checksums(proc.stdout.rstrip()), flush=True)
     if check and proc.returncode:
         raise SystemExit(f"nbgrader {' '.join(args)} failed (exit {proc.returncode})")
     return proc
 
 
+# Links that open the full course (with every solution one click away): the chapters' "Open in Binder"
+# badge and any link to the course's repository. The release drops them, with the line they stand on.
+COURSE_LINK = re.compile(r"^[ \t]*(?:\[!\[[^\]]*\]\([^)]*\)\]\([^)]*(?:mybinder\.org|binder)[^)]*\)"
+                         r"|.*\]\(https?://(?:mybinder\.org|github\.com/backprop-course)[^)]*\)).*\n?", re.M | re.I)
+
+
+CHECKSUM = re.compile(r"^.*Attribute 'checksum' for cell (\S+) has changed!.*\n?", re.M)
+
+
+def explain_checksums(output: str) -> str:
+    """nbgrader autograde warns "Attribute 'checksum' for cell ex1_check has changed!" whenever a locked
+    cell of a submission differs from the teacher's version (it then grades with the teacher's cell). It
+    reads like tampering, but a notebook that went through another Jupyter version, or the teacher's own
+    source copy, triggers it too. Collapse the warnings into one line that says what happened."""
+    cells = CHECKSUM.findall(output)
+    if not cells:
+        return output
+    note = (f"note: nbgrader restored {len(cells)} locked cell(s) ({', '.join(sorted(set(cells)))}) from the "
+            "teacher's version, because their content or metadata in a submission differs from the release "
+            "(a submitted source copy, another Jupyter's metadata, or an edit); grading used the teacher's "
+            "cells, so the scores are not affected.")
+    return CHECKSUM.sub("", output).rstrip() + "\n" + note
+
+
 def homework_markdown(text: str, link: re.Pattern) -> str:
-    """A markdown cell as the homework shows it: links to chapters go to the assignment folders, and the
+    """A markdown cell as the homework shows it: links to chapters go to the assignment folders, links to
+    the full course (Binder, the repository: the solutions are one click away there) are removed, and the
     self-study note about collapsed solutions becomes a note about the stubs."""
     text = link.sub(lambda m: f"](../{m.group(1)}/{m.group(1)}.ipynb{m.group(2)}", text)
+    text = re.sub(r"\n{3,}", "\n\n", COURSE_LINK.sub("", text)).strip("\n")
     return SELF_STUDY_NOTE.sub(HOMEWORK_NOTE, text)
 
 
@@ -132,6 +159,28 @@ def source_notebook(py: Path, chapter_ids: set[str]):
     return nb
 
 
+ASSIGNED = "assigned.txt"
+
+
+def resolve_chapters(names: list[str], ids: set[str]) -> list[str]:
+    """Chapter ids from what a teacher types: 05_matrix_form, 05 or 5 (new chapters are found in chapters/)."""
+    out = []
+    for name in names:
+        match = [i for i in ids if i == name or (name.isdigit() and i.startswith(f"{int(name):02d}_"))]
+        if len(match) != 1:
+            raise SystemExit(f"no such chapter: {name}; have {', '.join(sorted(ids))}")
+        out.append(match[0])
+    return out
+
+
+def assigned(out: Path) -> list[str]:
+    """The chapters built in OUT so far (the assignments grades.csv reports)."""
+    path = out / ASSIGNED
+    if path.exists():
+        return [line.strip() for line in path.read_text().splitlines() if line.strip()]
+    return sorted(p.name for p in (out / "source").iterdir() if p.is_dir()) if (out / "source").is_dir() else []
+
+
 def build(out: Path, only: list[str] | None = None) -> int:
     import nbformat
 
@@ -142,9 +191,7 @@ def build(out: Path, only: list[str] | None = None) -> int:
     sources = chapter_sources()
     ids = {p.stem for p in sources}
     if only:
-        unknown = set(only) - ids
-        if unknown:
-            raise SystemExit(f"no such chapter(s): {', '.join(sorted(unknown))}; have {', '.join(sorted(ids))}")
+        only = resolve_chapters(only, ids)
         sources = [p for p in sources if p.stem in only]
     failed = []
     for py in sources:
@@ -166,6 +213,7 @@ def build(out: Path, only: list[str] | None = None) -> int:
     failed += [p.stem for p in sources
                if p.stem not in failed and not (out / "release" / p.stem / f"{p.stem}.ipynb").exists()]
     built = [p.stem for p in sources if p.stem not in failed]
+    (out / ASSIGNED).write_text("".join(f"{a}\n" for a in sorted(set(assigned(out)) | set(built))))
     print(f"built {len(built)} assignment(s) in {out}: {', '.join(built) or '-'}")
     if failed:
         print(f"FAILED: {', '.join(failed)} (see the messages above)", file=sys.stderr)
@@ -197,6 +245,53 @@ def collect(out: Path, student: str, files: list[Path]) -> int:
     return 0
 
 
+def export(out: Path, dest: Path, quiet: bool = False) -> list[dict]:
+    """`nbgrader export` into dest, keeping only the assigned chapters' rows; returns the rows."""
+    import csv
+
+    tmp = out / ".grades_all.csv"
+    proc = nbgrader(out, "export", f"--to={tmp}", check=False) if not quiet else subprocess.run(
+        [sys.executable, "-m", "nbgrader", "export", f"--to={tmp}"], cwd=out, env=nbgrader_env(), text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if proc.returncode or not tmp.exists():
+        return []
+    keep = set(assigned(out))
+    with open(tmp, newline="") as f:
+        reader = csv.DictReader(f)
+        rows = [r for r in reader if r["assignment"] in keep]
+        fields = reader.fieldnames or []
+    tmp.unlink()
+    with open(dest, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    if not quiet:
+        print(f"{dest}: {len(rows)} rows (students x the {len(keep)} assigned chapter(s))")
+    return rows or [{}]
+
+
+def score_table(out: Path) -> str:
+    """Scores as a table, one row per student, one column per assigned chapter ('-': not handed in)."""
+    rows = [r for r in export(out, out / ".scores.csv", quiet=True) if r]
+    (out / ".scores.csv").unlink(missing_ok=True)
+    if not rows:
+        return "no scores yet"
+    chapters = sorted({r["assignment"] for r in rows})
+    students = sorted({r["student_id"] for r in rows})
+    got = {(r["student_id"], r["assignment"]): r for r in rows}
+    cell = {}
+    for key, r in got.items():
+        submitted = r.get("timestamp") not in (None, "", "None")
+        cell[key] = f"{float(r['score']):g}/{float(r['max_score']):g}" if submitted else "-"
+    width = max(len(c) for c in chapters + ["00000/0000"])
+    name_w = max(len(s) for s in students + ["student"])
+    lines = ["scores (points / max; '-': not handed in):",
+             "student".ljust(name_w) + "  " + "  ".join(c.rjust(width) for c in chapters)]
+    for s in students:
+        lines.append(s.ljust(name_w) + "  " + "  ".join(cell.get((s, c), "-").rjust(width) for c in chapters))
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -224,10 +319,11 @@ def main(argv: list[str] | None = None) -> int:
         return collect(out, args.student, args.files)
     if args.command == "autograde":
         failed = run_per_assignment(out, "submitted", "autograde", args.assignments)
+        print(score_table(out))
     elif args.command == "feedback":
         failed = run_per_assignment(out, "autograded", "generate_feedback", args.assignments)
     else:
-        failed = ["export"] if nbgrader(out, "export", check=False).returncode else []
+        failed = [] if export(out, out / "grades.csv") else ["export"]
     if failed:
         print(f"FAILED: {', '.join(failed)}", file=sys.stderr)
     return 1 if failed else 0

@@ -19,7 +19,7 @@ after Run All), NN_name_widgetK_moved.png (after the sliders moved) and NN_name_
 screenshots/timings.json. `python tests/e2e/update_readme_images.py` copies the README pictures to
 docs/img/.
 
-Run alone:  .venv/bin/pytest tests/e2e -v          (about 20-40 s per chapter)
+Run alone:  .venv-dev/bin/pytest tests/e2e -v          (about 20-40 s per chapter)
 """
 from __future__ import annotations
 

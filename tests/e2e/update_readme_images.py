@@ -1,7 +1,7 @@
 """Copy the README's pictures from the browser test's screenshots into docs/img/.
 
-    .venv/bin/python tests/e2e/update_readme_images.py          # from the last browser-test run
-    .venv/bin/python tests/e2e/update_readme_images.py --run    # run the browser test for those chapters first
+    .venv-dev/bin/python tests/e2e/update_readme_images.py          # from the last browser-test run
+    .venv-dev/bin/python tests/e2e/update_readme_images.py --run    # run the browser test for those chapters first
 
 The browser test (tests/e2e/test_browser.py) screenshots, right after Run All Cells, the outputs of every
 cell that holds a slider, and lists them in tests/e2e/screenshots/index.json with the cell's slider
