@@ -154,10 +154,23 @@ print("CPU-PATH-CHECK " + _json.dumps({{"active": _active, "blas_threads": _blas
     return nbformat.v4.new_code_cell(check)
 
 
-def _skipped_by_nbval(cell) -> bool:
+def _nbval_marker(cell, name: str) -> bool:
+    """nbval's markers: a tag `nbval-<name>` or a first line `# NBVAL_<NAME>`."""
     tags = cell.get("metadata", {}).get("tags", [])
     first = cell.source.lstrip().splitlines()[0] if cell.source.strip() else ""
-    return "nbval-skip" in tags or first.strip().upper() in ("# NBVAL_SKIP", "#NBVAL_SKIP")
+    return f"nbval-{name}" in tags or first.replace(" ", "").upper() == f"#NBVAL_{name.upper().replace('-', '_')}"
+
+
+def _as_nbval_runs_it(notebook) -> list:
+    """The cells nbval runs, with those nbval lets raise tagged so that nbclient lets them too."""
+    cells = []
+    for cell in notebook.cells:
+        if cell.cell_type == "code" and _nbval_marker(cell, "skip"):
+            continue
+        if cell.cell_type == "code" and _nbval_marker(cell, "raises-exception"):
+            cell.metadata.setdefault("tags", []).append("raises-exception")
+        cells.append(cell)
+    return cells
 
 
 def test_the_code_paths_are_what_numpy_knows():
@@ -175,7 +188,7 @@ def test_the_code_paths_are_what_numpy_knows():
 def run_notebook(nb: Path, path: str, threads: int) -> None:
     """Run notebook `nb` in a fresh kernel under a code path and thread count; fail naming them."""
     notebook = nbformat.read(nb, as_version=4)
-    notebook.cells = [_first_cell(path, threads)] + [c for c in notebook.cells if not _skipped_by_nbval(c)]
+    notebook.cells = [_first_cell(path, threads)] + _as_nbval_runs_it(notebook)
     client = NotebookClient(notebook, timeout=CELL_TIMEOUT, kernel_name="python3",
                             resources={"metadata": {"path": str(nb.parent)}})
     where = f"{nb.name} under {describe(path, threads)}"
@@ -219,6 +232,12 @@ def test_a_notebook_that_depends_on_the_code_path_fails_naming_it(tmp_path):
         "import os\nassert 'X86_V3' not in os.environ.get('NPY_DISABLE_CPU_FEATURES', '') and "
         "'AVX2' not in os.environ.get('NPY_DISABLE_CPU_FEATURES', ''), 'only the default AVX2 path works'")]), nb)
     run_notebook(nb, "default", 2)
+    nbval_marked = tmp_path / "nbval_marked.ipynb"        # nbval's skip and raises markers are honoured
+    nbformat.write(nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("# NBVAL_SKIP\nraise RuntimeError('nbval skips this cell')"),
+        nbformat.v4.new_code_cell("1 / 0", metadata={"tags": ["nbval-raises-exception"]}),
+        nbformat.v4.new_code_cell("# NBVAL_RAISES_EXCEPTION\n1 / 0")]), nbval_marked)
+    run_notebook(nbval_marked, "default", 1)
     with pytest.raises(pytest.fail.Exception) as failed:
         run_notebook(nb, "no-AVX2", 1)
     message = str(failed.value)
