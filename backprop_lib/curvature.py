@@ -139,17 +139,18 @@ def outputs(net, X, theta=None) -> np.ndarray:
     return _forward(structure, params, X)[-1][2]
 
 
-def _backward(structure, params, cache, U):
-    """Reverse pass from U = dS/da_L (N, m): returns (dS/dX (N, n_0), dS/dtheta (P,), deltas, gs)."""
+def _backward(structure, params, cache, U, need_params: bool = True):
+    """Reverse pass from U = dS/da_L (N, m): returns (dS/dX (N, n_0), dS/dtheta (P,) or None, deltas, gs)."""
     g, grads, deltas, gs = U, [], [None] * len(params), [None] * len(params)
     for l in range(len(params) - 1, -1, -1):
         (_, name), (W, _), (a_prev, z, a) = structure[l], params[l], cache[l]
         gs[l] = g
         delta = g * _first(name, z, a)
         deltas[l] = delta
-        grads.append(np.concatenate([(a_prev.T @ delta).ravel(), delta.sum(axis=0)]))
+        if need_params:
+            grads.append(np.concatenate([(a_prev.T @ delta).ravel(), delta.sum(axis=0)]))
         g = delta @ W.T
-    return g, np.concatenate(grads[::-1]), deltas, gs
+    return g, (np.concatenate(grads[::-1]) if need_params else None), deltas, gs
 
 
 def vjp(net, X, U, theta=None) -> tuple[np.ndarray, np.ndarray]:
@@ -166,11 +167,15 @@ def vjp(net, X, U, theta=None) -> tuple[np.ndarray, np.ndarray]:
     return dX, dtheta
 
 
-def _tangent(structure, params, cache, Xdot, dparams):
-    """Forward-mode pass: [(adot_prev, zdot, adot), ...] for a direction in the inputs and parameters."""
+def _tangent(structure, params, cache, Xdot, dparams=None):
+    """Forward-mode pass: [(adot_prev, zdot, adot), ...] for a direction in the inputs and parameters
+    (dparams None: the parameters do not move)."""
     tangents, adot = [], Xdot
-    for (_, name), (W, _), (dW, db), (a_prev, z, a) in zip(structure, params, dparams, cache):
-        zdot = adot @ W + a_prev @ dW + db
+    for l, ((_, name), (W, _), (a_prev, z, a)) in enumerate(zip(structure, params, cache)):
+        zdot = adot @ W
+        if dparams is not None:
+            dW, db = dparams[l]
+            zdot = zdot + a_prev @ dW + db
         adot_new = _first(name, z, a) * zdot
         tangents.append((adot, zdot, adot_new))
         adot = adot_new
@@ -208,8 +213,9 @@ def jacobian_reverse(net, x, wrt: str = "inputs", theta=None) -> np.ndarray:
     cache = _forward(structure, params, X)
     m, rows = structure[-1][0][1], []
     for k in range(m):
-        dX, dtheta, _, _ = _backward(structure, params, cache, np.eye(m)[k][None, :])
-        rows.append(dX[0] if _wrt(wrt) == "inputs" else dtheta)
+        inputs = _wrt(wrt) == "inputs"
+        dX, dtheta, _, _ = _backward(structure, params, cache, np.eye(m)[k][None, :], need_params=not inputs)
+        rows.append(dX[0] if inputs else dtheta)
     return np.array(rows)
 
 
@@ -217,11 +223,10 @@ def jacobian_forward(net, x, wrt: str = "inputs", theta=None) -> np.ndarray:
     r"""The same Jacobian by one forward pass, then one JVP per input direction (column): n_0, or P."""
     structure, X, params = _setup(net, _one_sample(x, _structure(net)[0][0][0]), theta)
     cache = _forward(structure, params, X)
-    zero_params = [(np.zeros_like(W), np.zeros_like(b)) for W, b in params]
     cols = []
     if _wrt(wrt) == "inputs":
         for j in range(X.shape[1]):
-            cols.append(_tangent(structure, params, cache, np.eye(X.shape[1])[j][None, :], zero_params)[-1][2][0])
+            cols.append(_tangent(structure, params, cache, np.eye(X.shape[1])[j][None, :])[-1][2][0])
     else:
         for e in np.eye(n_params(net)):
             cols.append(_tangent(structure, params, cache, np.zeros_like(X), unflatten(net, e))[-1][2][0])

@@ -399,7 +399,8 @@ assert digits.accuracy("test") > 0.9
 #
 # Write `cross_entropy(z, c)`: the loss $-\log \mathrm{softmax}(z)_c$ for one logit vector `z` (shape
 # `(K,)`) and the true class index `c`. It must give the right finite answer for logits like
-# `[1000, 1000, 999]` and `[0, -1000]` too: use the log-sum-exp.
+# `[1000, 1000, 999]` and `[0, -1000]` too: use the log-sum-exp. (Write it yourself: `log_softmax` and
+# the library's losses are not allowed here.)
 
 # %% nbgrader={"grade": false, "grade_id": "ex1_cross_entropy", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true}
 def cross_entropy(z, c):
@@ -472,7 +473,8 @@ assert errors["loss"] < 1e-9 and all(errors[k] > 1e-3 for k in ("W1", "b1", "W2"
 # %% [markdown]
 # The loss is right and **every** gradient is wrong. When all of them are off, the mistake sits where
 # they all pass through: the output delta. Copy the function into `classifier_backward`, find the bug and
-# fix it.
+# fix it. As in chapter 5, the check compares your gradients with the exact ones and asks for
+# backpropagation: finite differences fail.
 
 # %% nbgrader={"grade": false, "grade_id": "ex3_find_the_bug", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true}
 def classifier_backward(X, T, params):

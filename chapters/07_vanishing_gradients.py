@@ -387,7 +387,7 @@ assert g[0, 0] / g[0, -1] < 1e-2
 #
 # Write `init_std(n_in, n_out, scheme)` that returns the **standard deviation** of the normal
 # distribution the initial weights of an `n_in` → `n_out` layer are drawn from, for `scheme` `"naive"`,
-# `"xavier"` or `"he"` (section 6).
+# `"xavier"` or `"he"` (section 6). Use the formulas, not the library's own `init_std`.
 
 # %% nbgrader={"grade": false, "grade_id": "ex1_init_std", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true}
 def init_std(n_in, n_out, scheme):
@@ -414,7 +414,7 @@ ch07.check_init_std(init_std, hidden=True)
 #
 # Write `layer_gradient_norms(net, X, T, loss)` that returns, for a `bl.MLP` `net`, one number per layer:
 # the norm $\|\partial L/\partial W_l\|$ (square root of the sum of squares of all entries) of that
-# layer's weight gradient, layer 1 first.
+# layer's weight gradient, layer 1 first. Measuring must not change the network.
 
 # %% nbgrader={"grade": false, "grade_id": "ex2_layer_gradient_norms", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true}
 def layer_gradient_norms(net, X, T, loss):
@@ -464,7 +464,8 @@ assert errors["W4"] < 1e-7 and errors["W1"] > 1e-3
 
 # %% [markdown]
 # Only the output layer's gradients are right. Copy the function into `deep_backward`, find the bug and
-# fix it. (Why does the buggy version not even crash here, although one of its arrays has the wrong
+# fix it. The check compares your gradients with the exact ones and asks for backpropagation, as in
+# chapter 5. (Why does the buggy version not even crash here, although one of its arrays has the wrong
 # shape? Try it on `ch07.deep_case(sizes=(2, 5, 3))`.)
 
 # %% nbgrader={"grade": false, "grade_id": "ex3_find_the_bug", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true}

@@ -462,13 +462,14 @@ ch09.check_topo_order(topo_order, hidden=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ### Exercise 3 · Verify a gradient: the classifier of lecture notes 003 (2 points)
+# ### Exercise 3 · Verify a gradient: chapter 6's classifier without biases (2 points)
 #
-# Lecture notes 003 build a classifier with no biases: $Z_1 = X W_1$, $S = \sigma(Z_1)$,
+# Take chapter 6's small classifier and drop its biases: $Z_1 = X W_1$, $S = \sigma(Z_1)$,
 # $Z_2 = S W_2$, and the mean softmax cross-entropy of $Z_2$ against one-hot targets $T$. Write
 # `classifier_grads(X, T, W1, W2)` that returns `(dL_dW1, dL_dW2)` as numpy arrays, computed with
 # `Tensor` and `backward()`: write only the forward pass. The check compares your answer with the
-# hand-written backward pass of chapters 5 and 6 (relative error below $10^{-7}$).
+# hand-written backward pass of chapters 5 and 6, and makes sure the gradients are the ones
+# `backward()` left in your weight Tensors (a formula by hand, or finite differences, fails).
 
 # %% nbgrader={"grade": false, "grade_id": "ex3_classifier_grads", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true}
 def classifier_grads(X, T, W1, W2):

@@ -163,3 +163,22 @@ def test_extreme_inputs_stay_finite():
     T = np.array([1.0, 0.0])
     assert np.isfinite(cv.hessian(net, X, T)).all()
     assert np.isfinite(cv.jacobian_reverse(net, X[0])).all()
+
+
+def test_power_iteration_with_tol_0_runs_exactly_iters_steps():
+    A = np.diag([3.0, 1.0])
+    for k in (1, 5, 40):
+        assert cv.power_iteration(lambda u: A @ u, 2, iters=k, tol=0)[2] == k
+
+
+def test_surface_point_steps_and_curvature():
+    x = np.linspace(-2, 2, 24)
+    t = 1.5 * np.tanh(x)
+    p = cv.surface_point((0.8, 1.2), 30.0, 0.5, x, t)
+    assert np.allclose(p.hessian @ p.newton_step, -p.grad, rtol=1e-12, atol=1e-15)
+    assert np.allclose(p.gradient_step, -0.5 * p.grad) and p.lr_limit == pytest.approx(2 / p.eigenvalues[-1])
+    assert p.curvature == pytest.approx(p.direction @ p.hessian @ p.direction)
+    saddle = cv.surface_point((0.0, 0.0), 0.0, 0.5, x, t)
+    assert saddle.eigenvalues[0] < 0 < saddle.eigenvalues[1] and np.all(saddle.grad == 0)
+    with pytest.raises(ValueError, match="angle"):
+        cv.surface_point((0.0, 0.0), float("nan"), 0.5, x, t)

@@ -1,25 +1,114 @@
 """Checks for chapter 5, the matrix form of backpropagation.
 
-`grade_backward` is the gradient-check grader the "find the bug" exercises of chapters 5-7 share: it
-runs a student's backward pass on inputs it makes up, compares every parameter's gradient with central
-differences of the true loss, and names the parameter that is off and by how much.
+`grade_backward` is the grader the "find the bug" exercises of chapters 5-7 share. It runs a student's
+backward pass on inputs it makes up and compares every parameter's gradient with the **exact** gradient
+(a reference backward pass, itself tested against central differences in the course's tests), to a
+relative error of 1e-13: exact arithmetic in another order agrees to about 1e-15, while a
+finite-difference estimate is off by 1e-11 or more. It also makes sure the answer *is* backpropagation:
+the parameters are read-only (a finite-difference loop that nudges them fails), and calling
+`numerical_gradient`, `gradient_check` or this module's gradient tools fails, as does calling the
+chapter's loss function more than twice. It names the parameters (and so the layer) that are off.
+
+`gradient_report` (central differences, the course's 1e-7 criterion) is the students' own tool.
 """
 from __future__ import annotations
 
-from typing import Callable
+import sys
+from collections import Counter
+from typing import Callable, Sequence
 
 import numpy as np
 
+from .. import gradcheck
+from ..activations import sigmoid
 from ..gradcheck import numerical_gradient, rel_error
-from ._core import check_function, fail, fmt, passed
+from ._core import (Case, CheckFailed, Exercise, Forbidden, Slip, Spy, Verdict, _copies, _describe_args, compare,
+                    fail, fmt, passed)
 
-TOL = 1e-7
+# How often each of the chapters' loss functions (two_layer_loss, classifier_loss, deep_loss) has run: the
+# find-the-bug grader reads it around the student's call, whichever name or closure the call went through.
+LOSS_CALLS: Counter = Counter()
+
+TOL = 1e-7          # the course's criterion against central differences (gradient_report)
+EXACT_TOL = 1e-13   # the grader's criterion against the exact gradient (find the bug)
 
 
 def _name(fn, default: str) -> str:
     """The student's function name for messages (the default for lambdas and other callables)."""
     name = getattr(fn, "__name__", "")
     return name if name.isidentifier() else default
+
+
+# -- a case runner shared by chapters 5-9 ----------------------------------------------------------
+def run_cases(ex: Exercise, fn, reference: Callable, cases: Sequence, arg_names: Sequence[str],
+              slips: Sequence[Slip] = (), *, name: str | None = None, forbid: Sequence[Forbidden] = (),
+              exact: bool = True, dtype: str | None = None, value_kind: str | None = None,
+              approx_kind: str | None = None, tight: float | None = None) -> int:
+    """Like _core.check_cases, but a slip is also looked for when the shape or the type is off (a
+    transposed product, a sum over the wrong axis), and nothing is printed. Returns the number of cases.
+
+    tight: a tolerance below _core's exact one (|got - expected| <= tight * (|expected| + max |expected|)
+    element-wise), for answers a finite-difference estimate would meet to 1e-10 (gradients, Jacobians):
+    exact formulas agree to about 1e-16 there, central differences are off by 1e-11 or more."""
+    name = name or ex.name
+    reject_forbidden_itself(ex, fn, forbid, name)
+    for case in cases:
+        case = case if isinstance(case, Case) else Case(tuple(case))
+        with np.errstate(all="ignore"):
+            expected = reference(*_copies(case.args))
+        where = f"{name}({_describe_args(case.args, arg_names)})"
+        got = ex.call(fn, case.args, where, forbid)
+        v = compare(got, expected, exact=exact, dtype=dtype)
+        if v.ok and tight is not None:
+            v = _tight(got, expected, tight)
+        if v.ok:
+            continue
+        note = f" [{case.note}]" if case.note else ""
+        for slip in slips:
+            if slip_matches(slip, got, case.args, expected):
+                ex.fail(f"{where}{note}: {v.why}", slip.kind, slip.reread, slip.code)
+        kinds = {"approx": approx_kind or "the result is close but not exact: that is what a numerical estimate "
+                                          "(finite differences) gives. The exercise asks for the exact formula.",
+                 "nonfinite": "an intermediate value overflowed or divided by zero on this input, although the "
+                              "exact answer is a finite number.",
+                 "dtype": "the numbers have the wrong type: the exercise asks for floats.",
+                 "shape": "the result does not have the shape the exercise asks for.",
+                 "type": "the result does not have the form the exercise asks for (the number of values "
+                         "returned, or their type)."}
+        ex.fail(f"{where}{note}: {v.why}", kinds.get(v.kind) or value_kind or
+                "the formula gives different numbers on this input.")
+    return len(cases)
+
+
+def slip_matches(slip: Slip, got, args, expected) -> bool:
+    """Does got look like this slip? A slip that gives the right answer on this input never matches."""
+    try:
+        with np.errstate(all="ignore"):
+            if compare(slip.predict(*_copies(args)), expected, exact=True).ok:
+                return False
+    except Exception:
+        return False
+    return slip.matches(got, args)
+
+
+def reject_forbidden_itself(ex: Exercise, fn, forbid: Sequence[Forbidden], name: str) -> None:
+    """`jacobian = softmax_jacobian`: the answer IS a forbidden function (a spy cannot see that call)."""
+    for f in forbid:
+        if any(getattr(owner, attr, None) is fn for owner, attr in f.targets):
+            ex.fail(f"{name} is {f.label} itself.", f"{f.label} is not allowed here: {f.why}")
+
+
+def _tight(got, expected, tol: float) -> Verdict:
+    """The tight comparison of run_cases (got already passed _core's exact comparison)."""
+    parts = zip(got, expected) if isinstance(expected, tuple) else [(got, expected)]
+    for g, e in parts:
+        g, e = np.asarray(g, dtype=float), np.asarray(e, dtype=float)
+        floor = max(float(np.max(np.abs(e))) if e.size else 0.0, 1e-300)
+        worst = float(np.max(np.abs(g - e) / (np.abs(e) + floor))) if e.size else 0.0
+        if worst > tol:
+            return Verdict(False, f"close to the exact values but off by {worst:.1e} (relative; exact formulas "
+                                  f"agree to {tol:.0e})", "approx")
+    return Verdict(True)
 
 
 # -- exercise 1: the affine layer's backward pass --------------------------------------------------
@@ -29,23 +118,64 @@ def _affine_backward(delta, A_prev, W):
 
 def _affine_cases(hidden: bool):
     rng = np.random.default_rng(51 if hidden else 5)
-    shapes = [(4, 3, 2), (1, 2, 5)] + ([(7, 5, 3), (3, 1, 1)] if hidden else [(5, 4, 3)])
+    # the first case is square (N = n_in = n_out): a transposed product still has the right shape there,
+    # so the check can name the slip instead of only reporting a shape
+    shapes = [(3, 3, 3), (4, 3, 2), (1, 2, 5)] + ([(7, 5, 3), (3, 1, 1)] if hidden else [(5, 4, 3)])
     return [(rng.normal(size=(n, n_out)), rng.normal(size=(n, n_in)), rng.normal(size=(n_in, n_out)))
             for n, n_in, n_out in shapes]
 
 
+_AFFINE_REREAD = "Section 1, the three boxed gradients of Z = A_prev W + b and the paragraph 'Shapes are a free check'."
+EX1 = Exercise(
+    "ch05.ex1", "affine_backward",
+    start="Section 1 derives the three gradients one index at a time; each one has the shape of the array "
+          "it is the gradient of. Return them as a tuple in the order (dW, db, dA_prev).",
+    reread=_AFFINE_REREAD,
+    code="write the shape of each factor under it: the sum over the N samples is the index two factors "
+         "share, and the result must come out as W's, b's or A_prev's shape.")
+
+_AFFINE_SLIPS = [
+    Slip("dW is the transpose of the right matrix: the factors of the product are in the wrong order or "
+         "transposed the wrong way. dW must have W's shape (n_in, n_out).",
+         lambda d, A, W: (d.T @ A, d.sum(axis=0), d @ W.T),
+         code="the index the product sums over is the sample index n, which is the first axis of both "
+              "A_prev and delta; the first factor is transposed so that n is its second axis."),
+    Slip("db sums delta over the wrong axis: it must add up the N rows (one number per output unit), not "
+         "the n_out columns.", lambda d, A, W: (A.T @ d, d.sum(axis=1), d @ W.T),
+         code="axis=0 runs down the rows (over samples), axis=1 along a row (over units)."),
+    Slip("db is delta itself: the bias gradient must be summed over the N samples, because b is added to "
+         "every row.", lambda d, A, W: (A.T @ d, d, d @ W.T)),
+    Slip("db is the mean of delta over the rows, not the sum: the 1/N of a mean loss is already inside "
+         "delta, so it must not be applied again.", lambda d, A, W: (A.T @ d, d.mean(axis=0), d @ W.T)),
+    Slip("dW is divided by N: the 1/N of a mean loss is already inside delta.",
+         lambda d, A, W: (A.T @ d / len(d), d.sum(axis=0), d @ W.T)),
+    Slip("dA_prev uses W without the transpose: going back through the layer multiplies by W^T.",
+         lambda d, A, W: (A.T @ d, d.sum(axis=0), d @ W),
+         code="dA_prev must come out as (N, n_in); delta is (N, n_out), so the second factor is (n_out, n_in)."),
+    Slip("dA_prev is transposed: it must have A_prev's shape (N, n_in), one row per sample.",
+         lambda d, A, W: (A.T @ d, d.sum(axis=0), W @ d.T)),
+    Slip("the three gradients are returned in another order: the exercise asks for (dW, db, dA_prev).",
+         lambda d, A, W: (d @ W.T, d.sum(axis=0), A.T @ d)),
+]
+
+
 def check_affine_backward(fn, hidden: bool = False) -> None:
     """affine_backward(delta, A_prev, W) == (A_prev^T delta, sum over rows of delta, delta W^T)."""
-    check_function(fn, _affine_backward, _affine_cases(hidden), name=_name(fn, "affine_backward"),
-                   arg_names=("delta", "A_prev", "W"),
-                   hint="with delta (N, n_out), A_prev (N, n_in), W (n_in, n_out): dW = A_prev.T @ delta "
-                        "has W's shape (n_in, n_out); db = delta.sum(axis=0) sums over the N rows; "
-                        "dA_prev = delta @ W.T has A_prev's shape (N, n_in). Return (dW, db, dA_prev).",
-                   quiet=hidden)
+    name = _name(fn, "affine_backward")
+    n = run_cases(EX1, fn, _affine_backward, _affine_cases(hidden), ("delta", "A_prev", "W"), _AFFINE_SLIPS,
+                  name=name, dtype="float")
+    if not hidden:
+        EX1.passed(f"{name} gives dW, db and dA_prev right on {n} test inputs (one of them square, where a "
+                   "transposed product would still have the right shape).")
 
 
 # -- exercise 2: the hidden delta in batch form ----------------------------------------------------
-_DERIVATIVES = {"sigmoid": lambda z: (lambda s: s * (1 - s))(1 / (1 + np.exp(-z))),
+def _sigmoid_prime(z):
+    s = sigmoid(z)
+    return s * (1 - s)
+
+
+_DERIVATIVES = {"sigmoid": _sigmoid_prime,
                 "tanh": lambda z: 1 - np.tanh(z) ** 2,
                 "relu": lambda z: (z > 0).astype(float)}
 
@@ -54,26 +184,83 @@ def _hidden_delta(delta_next, W_next, z, activation):
     return (delta_next @ W_next.T) * _DERIVATIVES[activation](z)
 
 
-def check_hidden_delta(fn, hidden: bool = False) -> None:
-    """hidden_delta(delta_next, W_next, z, activation) == (delta_next W_next^T) * f'(z)."""
+def _hidden_delta_cases(hidden: bool):
     rng = np.random.default_rng(52 if hidden else 6)
     cases = []
-    for act, (n, n_l, n_next) in zip(["sigmoid", "tanh", "relu", "sigmoid", "tanh"],
-                                     [(4, 3, 2), (5, 4, 3), (3, 6, 2), (2, 5, 5), (6, 2, 4)]):
-        cases.append((rng.normal(size=(n, n_next)), rng.normal(size=(n_l, n_next)),
-                      rng.normal(size=(n, n_l)) * 2, act))
+
+    def add(act, n, n_l, n_next, z=None, note=""):
+        z = rng.normal(size=(n, n_l)) * 2 if z is None else np.asarray(z, dtype=float)
+        cases.append(Case((rng.normal(size=(n, n_next)), rng.normal(size=(n_l, n_next)), z, act), note))
+
+    add("tanh", 3, 4, 4, note="n_l = n_next, so a missing transpose still has the right shape")
+    add("relu", 3, 4, 2, z=[[0.0, 1.5, -0.7, 0.0], [2.0, 0.0, -1.0, 0.3], [0.0, -2.0, 0.8, 0.0]],
+        note="z exactly 0 in some entries, where f'(0) = 0")
+    add("sigmoid", 4, 3, 2, z=[[-1000.0, 0.5, 2.0], [1.0, 1000.0, -0.3], [0.2, -1.5, -800.0], [3.0, 0.0, 40.0]],
+        note="|z| up to 1000")
+    if hidden:
+        add("sigmoid", 2, 5, 5)
+        add("tanh", 6, 2, 4, z=[[0.0, 400.0], [-400.0, 1.0], [0.5, -0.5], [2.0, 3.0], [-1.0, 0.0], [0.1, 20.0]])
+        add("relu", 5, 3, 3, z=[[0.0, 0.0, 0.0], [1.0, -1.0, 0.0], [0.0, 2.0, -2.0], [1e-300, -1e-300, 0.0],
+                                [5.0, 0.0, -5.0]])
+    return cases
+
+
+def _act_slip(kind, wrong: dict, reread=None, code=None):
+    """A slip in one activation's derivative: the right delta with f' replaced by wrong[activation]."""
+    def predict(d, W, z, act):
+        f = wrong.get(act, _DERIVATIVES[act])
+        return (d @ W.T) * f(z)
+    return Slip(kind, predict, reread=reread, code=code)
+
+
+EX2 = Exercise(
+    "ch05.ex2", "hidden_delta",
+    start="Equation (2) of section 2: first send delta_next back through the next layer's weights, then "
+          "multiply element-wise by the derivative of this layer's activation, evaluated at z.",
+    reread="Section 2, equation (2) and its shapes; for the three derivatives, chapter 2 (sigmoid and tanh "
+           "in terms of their own values, ReLU's convention at 0).",
+    code="check the shape of the product first: delta_next is (N, n_next), the result is (N, n_l), so the "
+         "weight matrix enters transposed. Then the factor f'(z) has the shape of z and multiplies entry "
+         "by entry.")
+
+_HD_SLIPS = [
+    _act_slip("relu's derivative is 1 at z = 0 (z >= 0); the exercise fixes f'(0) = 0, so the comparison "
+              "must be strict.", {"relu": lambda z: (z >= 0).astype(float)},
+              code="at an entry where z is exactly 0 your factor is 1; it should be 0."),
+    _act_slip("relu's 'derivative' is the activation max(0, z) itself, not its slope (0 or 1).",
+              {"relu": lambda z: np.maximum(z, 0)}),
+    _act_slip("sigmoid's derivative is written z (1 - z): the formula a (1 - a) takes the activation "
+              "a = sigma(z), not z.", {"sigmoid": lambda z: z * (1 - z)},
+              code="compute the activation of z first, then the derivative from it."),
+    _act_slip("tanh's derivative is written 1 - z^2: the formula 1 - a^2 takes the activation a = tanh(z), "
+              "not z.", {"tanh": lambda z: 1 - z ** 2},
+              code="compute the activation of z first, then the derivative from it."),
+    _act_slip("tanh's derivative misses the square: 1 - a^2 with a = tanh(z), not 1 - a.",
+              {"tanh": lambda z: 1 - np.tanh(z)}),
+    _act_slip("the factor is the activation f(z) instead of its derivative f'(z).",
+              {"sigmoid": sigmoid, "tanh": np.tanh, "relu": lambda z: np.maximum(z, 0)}),
+    Slip("the derivative factor f'(z) is missing: equation (2) multiplies element-wise by it.",
+         lambda d, W, z, act: d @ W.T),
+    Slip("W_next is used without the transpose: going back through a layer multiplies by W^T.",
+         lambda d, W, z, act: (d @ W) * _DERIVATIVES[act](z)),
+    Slip("the matrix product is replaced by an element-wise one, or the factors are swapped.",
+         lambda d, W, z, act: (W @ d.T).T * _DERIVATIVES[act](z)),
+]
+
+
+def check_hidden_delta(fn, hidden: bool = False) -> None:
+    """hidden_delta(delta_next, W_next, z, activation) == (delta_next W_next^T) * f'(z)."""
+    name = _name(fn, "hidden_delta")
+    n = run_cases(EX2, fn, _hidden_delta, _hidden_delta_cases(hidden), ("delta_next", "W_next", "z", "activation"),
+                  _HD_SLIPS, name=name, dtype="float",
+                  value_kind="the delta differs from equation (2) on this input; compare your factor f'(z) "
+                             "entry by entry with the derivative of this activation.")
     if not hidden:
-        cases = cases[:3]
-    check_function(fn, _hidden_delta, cases, name="hidden_delta",
-                   arg_names=("delta_next", "W_next", "z", "activation"),
-                   hint="delta_next (N, n_next) goes back through W_next (n_l, n_next) as delta_next @ W_next.T "
-                        "(shape (N, n_l)), then multiply element-wise by f'(z): sigma(z)(1 - sigma(z)) for "
-                        "'sigmoid', 1 - tanh(z)**2 for 'tanh', 1 where z > 0 else 0 for 'relu'. "
-                        "Note f' is evaluated at z, the layer's pre-activation.",
-                   quiet=hidden)
+        EX2.passed(f"{name} is right on {n} test inputs (sigmoid, tanh and relu), including z exactly 0 for "
+                   "relu and |z| up to 1000 for the sigmoid.")
 
 
-# -- the gradient-check grader ---------------------------------------------------------------------
+# -- the gradient-check tools (the students' side: central differences) ----------------------------
 def _call(fn, name, args, hint):
     try:
         with np.errstate(all="ignore"):
@@ -115,12 +302,8 @@ def gradient_errors(fn: Callable, loss_fn: Callable, X, T, params: dict, h: floa
         except (TypeError, ValueError):
             fail(f"the gradient for {k} should be an array of numbers, got {fmt(grads[k])}")
         if g.shape != p.shape:
-            transposed = g.shape == p.shape[::-1]
             fail(f"the gradient for {k} has shape {g.shape}, but {k} has shape {p.shape}: a gradient always has "
-                 f"the shape of its parameter",
-                 "a dW of shape (n_out, n_in) instead of (n_in, n_out) is a transposed product: "
-                 "dW = A_prev.T @ delta, not delta.T @ A_prev." if transposed else
-                 "dW = A_prev.T @ delta has W's shape; db = delta.sum(axis=0) sums over the rows.")
+                 f"the shape of its parameter")
         numeric = numerical_gradient(lambda _: loss_fn(X, T, copies), copies[k], h)
         errors[k] = rel_error(g, numeric) if np.all(np.isfinite(g)) else np.inf
     return errors
@@ -136,36 +319,154 @@ def gradient_report(fn: Callable, loss_fn: Callable, X, T, params: dict) -> dict
     return errors
 
 
-def grade_backward(fn: Callable, loss_fn: Callable, cases: list, name: str, hint: str | None = None,
+# -- the grader of the find-the-bug exercises (chapters 5-7) -----------------------------------------
+def _frozen(a) -> np.ndarray:
+    """A read-only float64 copy: a finite-difference loop that nudges it in place fails at once."""
+    out = np.array(a, dtype=np.float64, copy=True)
+    out.flags.writeable = False
+    return out
+
+
+def _layer_of(key: str) -> int:
+    return int(key[1:])
+
+
+def _fd_tools(loss_fn) -> list:
+    """(owner, attribute) of every finite-difference tool a student could call instead of backprop."""
+    lib = sys.modules.get("backprop_lib")
+    chapter = sys.modules[loss_fn.__module__]
+    targets = [(gradcheck, a) for a in ("numerical_gradient", "gradient_check", "fd_errors")]
+    targets += [(lib, a) for a in ("numerical_gradient", "gradient_check")] if lib is not None else []
+    targets += [(m, a) for m in {chapter, sys.modules[__name__]} for a in ("gradient_report", "gradient_errors")]
+    return [(o, a) for o, a in targets if hasattr(o, a)]
+
+
+_FD_WHY = ("The exercise asks for the backward pass: one forward and one backward pass give every gradient "
+           "exactly, while finite differences need two loss evaluations per parameter and are only approximate "
+           "(they are the referee, not the method).")
+_FD_KIND = ("the gradients are computed by finite differences (nudging each parameter and re-evaluating the "
+            "loss), not by backpropagation. " + _FD_WHY)
+_FD_REREAD = ("Chapter 5, section 2: the backward pass runs equation (1) once, then (3), (4) and (2) layer by layer, "
+              "reusing what the forward pass stored.")
+_FD_CODE = ("keep the structure of the buggy function (one forward pass, then the deltas from the output "
+            "down) and change only the lines whose gradients the gradient check marks wrong.")
+
+
+def grade_backward(ex: Exercise, fn: Callable, loss_fn: Callable, grads_fn: Callable, cases: list, name: str,
+                   layer_kind: Callable[[int, int], tuple[str, str | None, str | None]],
                    quiet: bool = False) -> None:
-    """Run fn on every (X, T, params) case; fail naming each parameter whose gradient is off."""
+    """Run fn on every (X, T, params) case and compare with the exact gradients grads_fn(X, T, params).
+
+    layer_kind(first_wrong_layer, n_layers) -> (kind, reread, code) for a wrong gradient whose highest
+    (closest to the output) wrong layer is first_wrong_layer: the hint names that layer.
+    """
     if not callable(fn):
-        fail(f"{name} should be a function, but it is a {type(fn).__name__}.", hint)
+        if fn is None:
+            ex.not_written(f"{name} is still None.")
+        ex.fail(f"{name} should be a function, but it is a {type(fn).__name__}.",
+                f"the exercise asks for a function (def {name}(X, T, params): ...).")
     for i, (X, T, params) in enumerate(cases):
-        errors = gradient_errors(fn, loss_fn, X, T, params)
         shapes = ", ".join(f"{k} {v.shape}" for k, v in params.items())
-        if not errors["loss"] < 1e-9:
-            fail(f"{name} returns the wrong loss on test input {i + 1} (X {X.shape}, {shapes}): "
-                 f"relative error {errors['loss']:.2e}; expected {loss_fn(X, T, params):.6g}.",
-                 "the loss is the mean over the N rows of the per-sample loss.")
-        bad = {k: e for k, e in errors.items() if k != "loss" and not e < TOL}
-        if bad:
-            good = [k for k in params if k not in bad]
-            detail = "; ".join(f"{k}: relative error {e:.2e}" for k, e in bad.items())
-            fail(f"{name}: on test input {i + 1} (X {X.shape}, {shapes}) the gradient check fails for "
-                 f"{', '.join(bad)} ({detail}; should be below {TOL:.0e})."
-                 + (f" The gradients of {', '.join(good)} are right." if good else ""), hint)
+        where = f"{name} on test input {i + 1} (X {X.shape}, {shapes})"
+        frozen = {k: _frozen(v) for k, v in params.items()}
+        Xf, Tf = _frozen(X), _frozen(T)
+        fd = Spy(_fd_tools(loss_fn), [getattr(fn, "__globals__", {})])
+        loss_calls = LOSS_CALLS[loss_fn.__name__]
+        error = None
+        try:
+            with fd, np.errstate(all="ignore"):
+                out = fn(Xf, Tf, frozen)
+        except NotImplementedError:
+            ex.not_written(f"{name} is not written yet (it raises NotImplementedError).")
+        except CheckFailed:
+            raise
+        except Exception as e:     # reported below, after the method checks
+            error = e
+        if fd.calls:
+            ex.fail(f"{where}: {name} calls a finite-difference tool (numerical_gradient, gradient_check or "
+                    "the chapter's gradient_report).", _FD_KIND, _FD_REREAD, _FD_CODE)
+        loss_calls = LOSS_CALLS[loss_fn.__name__] - loss_calls
+        if loss_calls > 2:
+            ex.fail(f"{where}: {name} evaluates the loss {loss_fn.__name__} {loss_calls} times.",
+                    _FD_KIND, _FD_REREAD, _FD_CODE)
+        if error is not None:
+            if isinstance(error, ValueError) and "read-only" in str(error):
+                ex.fail(f"{where}: {name} tried to change a parameter or an input in place "
+                        f"(ValueError: {error}); the check passes them read-only.",
+                        "changing a parameter and re-evaluating the loss is finite differences. " + _FD_WHY,
+                        _FD_REREAD, _FD_CODE)
+            ex.fail(f"{where}: {name} raised {type(error).__name__}: {error}",
+                    "the code raised an error on this input; check each array's shape against the comments "
+                    "of the forward pass.")
+        if out is None:
+            ex.not_written(f"{where}: {name} returned None. Did you forget `return`?")
+        if not (isinstance(out, (tuple, list)) and len(out) == 2 and isinstance(out[1], dict)):
+            ex.fail(f"{where}: expected (loss, grads) with grads a dict, got {type(out).__name__} {fmt(out)}",
+                    "the function must return the loss and a dict of gradients, as the buggy version does.")
+        loss, grads = out
+        true_loss = loss_fn(X, T, params)
+        try:
+            loss = float(np.asarray(loss, dtype=float).reshape(()))
+        except (TypeError, ValueError):
+            ex.fail(f"{where}: the loss should be one number, got {type(loss).__name__} {fmt(loss)}",
+                    "the loss is a single number, the mean over the samples.")
+        if not (np.isfinite(loss) and abs(loss - true_loss) <= 1e-10 * abs(true_loss)):
+            ratio = loss / true_loss if true_loss else np.nan
+            ex.fail(f"{where}: the loss is {loss:.6g}, expected {true_loss:.6g}.",
+                    "the loss is summed over the samples instead of averaged: it is the MEAN over the N rows."
+                    if np.isclose(ratio, X.shape[0]) and X.shape[0] > 1 else
+                    "the loss value is wrong: it is the mean over the N rows of the per-sample loss.")
+        missing = [k for k in params if k not in grads]
+        if missing:
+            ex.fail(f"{where}: the grads dict has no entry {missing[0]!r} (it has {sorted(grads)}).",
+                    f"return one gradient per parameter, with the same keys as params: {sorted(params)}.")
+        exact = grads_fn(X, T, params)
+        errors = {}
+        for k, p in params.items():
+            try:
+                g = np.asarray(grads[k], dtype=float)
+            except (TypeError, ValueError):
+                ex.fail(f"{where}: the gradient for {k} should be an array of numbers, got {fmt(grads[k])}",
+                        "every gradient is an array of floats.")
+            if g.shape != p.shape:
+                ex.fail(f"{where}: the gradient for {k} has shape {g.shape}, but {k} has shape {p.shape}.",
+                        "a gradient always has the shape of its parameter"
+                        + (": this one is transposed, so the two factors of its product are swapped or "
+                           "transposed the wrong way." if g.shape == p.shape[::-1] else "."))
+            errors[k] = rel_error(g, exact[k]) if np.all(np.isfinite(g)) else np.inf
+        bad = {k: e for k, e in errors.items() if not e <= EXACT_TOL}
+        if not bad:
+            continue
+        detail = "; ".join(f"{k}: relative error {e:.1e}" for k, e in bad.items())
+        good = [k for k in params if k not in bad]
+        message = (f"{where}: the gradients of {', '.join(bad)} are wrong ({detail}; exact gradients agree to "
+                   f"{EXACT_TOL:.0e})." + (f" The gradients of {', '.join(good)} are right." if good else ""))
+        if max(bad.values()) < 1e-6:
+            ex.fail(message, "the gradients are close to the exact ones but not exact, as finite differences give "
+                             "them. " + _FD_WHY, _FD_REREAD, _FD_CODE)
+        n_layers = max(_layer_of(k) for k in params)
+        kind, reread, code = layer_kind(max(_layer_of(k) for k in bad), n_layers)
+        ex.fail(message, kind, reread, code)
     if not quiet:
-        passed(f"{name} passes the gradient check (every parameter, relative error below {TOL:.0e}) "
+        passed(f"{name} gives the exact gradient of every parameter (relative error below {EXACT_TOL:.0e}) "
                f"on {len(cases)} test input{'s' if len(cases) != 1 else ''}.")
 
 
 # -- exercise 3: find the bug in a two-layer backward pass -----------------------------------------
 def two_layer_loss(X, T, params) -> float:
     r"""$L = \frac1N \sum_n \tfrac12 \|\tanh(x_n W_1 + b_1) W_2 + b_2 - t_n\|^2$."""
+    LOSS_CALLS["two_layer_loss"] += 1
     A1 = np.tanh(X @ params["W1"] + params["b1"])
     A2 = A1 @ params["W2"] + params["b2"]
     return float(0.5 * np.sum((A2 - T) ** 2) / X.shape[0])
+
+
+def _two_layer_grads(X, T, params) -> dict:
+    """The exact gradients of two_layer_loss (the reference; tested against central differences)."""
+    A1 = np.tanh(X @ params["W1"] + params["b1"])
+    out_delta = (A1 @ params["W2"] + params["b2"] - T) / X.shape[0]
+    hid_delta = (out_delta @ params["W2"].T) * (1 - A1 * A1)
+    return {"W1": X.T @ hid_delta, "b1": hid_delta.sum(axis=0), "W2": A1.T @ out_delta, "b2": out_delta.sum(axis=0)}
 
 
 def two_layer_case(n=6, n_in=3, n_hidden=4, n_out=2, seed=0):
@@ -176,11 +477,30 @@ def two_layer_case(n=6, n_in=3, n_hidden=4, n_out=2, seed=0):
     return rng.normal(size=(n, n_in)), rng.normal(size=(n, n_out)), params
 
 
+EX3 = Exercise(
+    "ch05.ex3", "two_layer_backward",
+    start="Copy the buggy function into this cell. The gradient check above names the gradients that are "
+          "wrong; read the lines that compute them and compare each with the four equations of section 2.",
+    reread="Section 2, the four equations and the paragraph on the 1/N of the mean loss.",
+    code="a wrong W1 and b1 with a right W2 and b2 points at the hidden delta; a wrong W2 with a right b2 "
+         "points at the line that computes W2's gradient alone.")
+
+
+def _two_layer_kind(layer: int, n_layers: int):
+    if layer == 2:
+        return ("the output layer's gradients are off, so the mistake is in layer 2: its delta or the lines "
+                "that turn it into the gradients of W2 and b2.",
+                "Section 2, equations (1), (3) and (4), and where the 1/N of the mean loss enters.",
+                "every gradient of the mean loss carries the 1/N exactly once; check which array each line uses.")
+    return ("the output layer's gradients are right, so the mistake is in layer 1 (the hidden layer): its "
+            "delta, equation (2), or the lines that turn it into the gradients of W1 and b1.",
+            "Section 2, equation (2); tanh's derivative in terms of its own value (chapter 2).",
+            "tanh'(z) is written with the activation tanh(z), not with z itself.")
+
+
 def check_two_layer_backward(fn, hidden: bool = False) -> None:
-    """The fixed two_layer_backward passes the gradient check on every parameter."""
+    """The fixed two_layer_backward gives the exact gradient of every parameter, by backpropagation."""
     shapes = [(6, 3, 4, 2), (1, 2, 3, 1)] + ([(9, 4, 5, 3), (4, 1, 2, 2)] if hidden else [])
     cases = [two_layer_case(*s, seed=100 + i + (50 if hidden else 0)) for i, s in enumerate(shapes)]
-    grade_backward(fn, two_layer_loss, cases, "two_layer_backward",
-                   hint="the gradient check names the wrong parameters: read the lines that compute them. "
-                        "tanh'(z) = 1 - tanh(z)^2 = 1 - A1**2 (not 1 - Z1**2), and every gradient of the "
-                        "mean loss carries the 1/N (it is inside delta2).", quiet=hidden)
+    grade_backward(EX3, fn, two_layer_loss, _two_layer_grads, cases, _name(fn, "two_layer_backward"),
+                   _two_layer_kind, quiet=hidden)

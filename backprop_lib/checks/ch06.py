@@ -1,19 +1,56 @@
 """Checks for chapter 6, softmax and cross-entropy."""
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
+from .. import activations, gradcheck, losses
 from ..activations import log_softmax, sigmoid, softmax
 from . import ch05
-from ._core import check_function, close, fail, fmt, passed
+from ._core import Exercise, Forbidden, Slip, _describe_args, fmt
 
 # -- exercise 1: a stable cross-entropy ------------------------------------------------------------
-_CE_HINT = ("subtract m = max(z) before exponentiating: -log softmax(z)[c] = m + log(sum(exp(z - m))) - z[c]. "
-            "Never take the log of a probability that may have underflowed to 0.")
+EX1 = Exercise(
+    "ch06.ex1", "cross_entropy",
+    start="Section 7 rewrites -log softmax(z)[c] so that no exponential can overflow and no probability is "
+          "ever formed: start from that form of the loss, not from the probabilities.",
+    reread="Section 7, the log-sum-exp: why subtracting the largest logit changes nothing mathematically and "
+           "everything numerically.",
+    code="after the shift every exponent is <= 0, so the largest term of the sum is exactly 1 and the log of "
+         "the sum is finite; remember to add back what you subtracted.")
 
 
 def _cross_entropy(z, c):
     return float(-log_softmax(np.asarray(z, dtype=float))[c])
+
+
+def _lib_owner():
+    return sys.modules.get("backprop_lib")
+
+
+def _forbid_library_ce():
+    lib = _lib_owner()
+    targets = [(activations, "log_softmax"), (losses, "softmax_cross_entropy"), (losses, "cross_entropy_from_probs"),
+               (sys.modules[__name__], "_cross_entropy")]
+    targets += [(lib, "log_softmax")] if lib is not None else []
+    return [Forbidden("the library's log_softmax / softmax_cross_entropy (or the check's own reference)",
+                      "the exercise is to write the log-sum-exp yourself.", targets)]
+
+
+_CE_SLIPS = [
+    Slip("the sign is flipped: the loss is MINUS the log-probability of the true class (always >= 0).",
+         lambda z, c: float(log_softmax(z)[c])),
+    Slip("the largest logit m is subtracted inside the exponentials but not added back outside the log.",
+         lambda z, c: float(np.log(np.sum(np.exp(z - z.max()))) - z[c]),
+         code="log(sum(exp(z))) = m + log(sum(exp(z - m))) for any number m."),
+    Slip("the true class's logit enters with the wrong sign: the loss is (log of the sum) MINUS z[c].",
+         lambda z, c: float(z.max() + np.log(np.sum(np.exp(z - z.max()))) + z[c])),
+    Slip("the loss picks the wrong entry: c is the index of the true class (0-based), used as it is.",
+         lambda z, c: _cross_entropy(z, (c + 1) % len(z))),
+    Slip("this is the natural log of the sum without the logit of the true class, i.e. the log-sum-exp alone.",
+         lambda z, c: float(z.max() + np.log(np.sum(np.exp(z - z.max()))))),
+]
 
 
 def check_cross_entropy(fn, hidden: bool = False) -> None:
@@ -25,36 +62,36 @@ def check_cross_entropy(fn, hidden: bool = False) -> None:
     else:
         cases = [(np.array([2.0, 1.0, 0.1]), 1), (np.array([1000.0, 1000.0, 999.0]), 2),
                  (np.array([0.0, -1000.0]), 1)]
-    name = "cross_entropy"
-    if not callable(fn):
-        fail(f"{name} should be a function, but it is a {type(fn).__name__}.")
+    name = ch05._name(fn, "cross_entropy")
+    forbid = _forbid_library_ce()
+    ch05.reject_forbidden_itself(EX1, fn, forbid, name)
     for z, c in cases:
-        where = f"{name}(z={fmt(z)}, c={c})"
-        try:
-            with np.errstate(all="ignore"):
-                got = fn(z.copy(), c)
-        except NotImplementedError:
-            fail(f"{name} is not written yet (it raises NotImplementedError).", _CE_HINT)
-        except Exception as e:
-            fail(f"{where} raised {type(e).__name__}: {e}", _CE_HINT)
-        if got is None:
-            fail(f"{where} returned None. Did you forget `return`?")
+        where = f"{name}({_describe_args((z, c), ('z', 'c'))})"
+        got = EX1.call(fn, (z, c), where, forbid)
         try:
             got_f = float(np.asarray(got, dtype=float).reshape(()))
         except (TypeError, ValueError):
-            fail(f"{where} should return one number, got {fmt(got)}")
+            EX1.fail(f"{where} should return one number, got {fmt(got)}",
+                     "the loss of one sample is a single number (the entry of the true class), not a vector.")
         expected = _cross_entropy(z, c)
         if not np.isfinite(got_f):
-            fail(f"{where} returned {got_f}, expected {expected:.6g}: the exponentials overflowed "
-                 f"(e^z is inf for z > 709) or a probability underflowed to 0.", _CE_HINT)
-        ok, why = close(got_f, expected, rtol=1e-7, atol=1e-9)
-        if not ok:
-            extra = ""
-            if np.isclose(got_f, -_cross_entropy(z, c)):
-                extra = " (the sign is flipped: the loss is MINUS the log-probability)"
-            fail(f"{where}: {why}{extra}", _CE_HINT)
+            if np.any(z > 709):
+                kind = ("an exponential overflowed: e^z is inf for z > 709, and inf/inf or inf - inf is nan. "
+                        "The exercise asks for a form in which no exponential can overflow.")
+            else:
+                kind = ("a probability underflowed to 0 (e^-1000 is 0 in float64) and its log is -inf. Never "
+                        "take the log of a probability; take the log-sum-exp of the logits.")
+            EX1.fail(f"{where} returned {got_f}, expected {expected:.6g}.", kind)
+        if abs(got_f - expected) <= 1e-9 * max(1.0, abs(expected)):
+            continue
+        args = (z, c)
+        for slip in _CE_SLIPS:
+            if ch05.slip_matches(slip, got_f, args, expected):
+                EX1.fail(f"{where}: expected {expected:.6g}, got {got_f:.6g}", slip.kind, slip.reread, slip.code)
+        EX1.fail(f"{where}: expected {expected:.6g}, got {got_f:.6g}",
+                 "the value differs from -log softmax(z)[c] on this input.")
     if not hidden:
-        passed(f"{name} is right, and finite for logits of 1000, on {len(cases)} test inputs.")
+        EX1.passed(f"{name} is right, and finite for logits of 1000, on {len(cases)} test inputs.")
 
 
 # -- exercise 2: the softmax Jacobian --------------------------------------------------------------
@@ -63,46 +100,76 @@ def _jacobian(z):
     return np.diag(p) - np.outer(p, p)
 
 
+EX2 = Exercise(
+    "ch06.ex2", "jacobian",
+    start="Section 2 differentiates p_j = e^{z_j} / S by the quotient rule, in two cases: u = j and u != j. "
+          "Compute the probabilities p first, then fill the K x K matrix.",
+    reread="Section 2, the two cases of the quotient rule and the matrix form of J.",
+    code="the diagonal is the sigmoid-like p_j (1 - p_j); every entry also has a -p_j p_u part, which is an "
+         "outer product (a K x K matrix), not an inner product (one number).")
+
+
+def _forbid_jacobian():
+    lib = _lib_owner()
+    targets = [(activations, "softmax_jacobian"), (sys.modules[__name__], "_jacobian")]
+    targets += [(lib, "softmax_jacobian")] if lib is not None and hasattr(lib, "softmax_jacobian") else []
+    fd = [(gradcheck, "numerical_gradient")] + ([(lib, "numerical_gradient")] if lib is not None else [])
+    return [Forbidden("softmax_jacobian (the library's answer, or the check's)",
+                      "the exercise is to derive J yourself; bl.softmax is allowed.", targets),
+            Forbidden("numerical_gradient", "the exercise asks for the exact Jacobian from its formula, not "
+                      "an estimate by central differences.", fd)]
+
+
+_JAC_SLIPS = [
+    Slip("only the diagonal p_j (1 - p_j) is there; the off-diagonal entries dp_j/dz_u = -p_j p_u (j != u) "
+         "are missing. Every p_j depends on every z_u through the shared denominator.",
+         lambda z: np.diag(softmax(z) * (1 - softmax(z)))),
+    Slip("only the -p_j p_u part is there; the diagonal also has + p_j.",
+         lambda z: -np.outer(softmax(z), softmax(z))),
+    Slip("the sign of the p_j p_u part is flipped: moving z_u up takes probability away from the other "
+         "classes, so the off-diagonal entries are negative.",
+         lambda z: np.diag(softmax(z)) + np.outer(softmax(z), softmax(z))),
+    Slip("the p_j p_u part is an inner product (one number subtracted everywhere) instead of an outer "
+         "product (a K x K matrix).", lambda z: np.diag(softmax(z)) - softmax(z) @ softmax(z)),
+    Slip("p_j p_u is written p_u^2 (each row subtracts the squared probabilities): the product takes one "
+         "factor from row j and one from column u.", lambda z: np.diag(softmax(z)) - softmax(z) ** 2),
+    Slip("the formula is applied to the logits z instead of the probabilities p = softmax(z).",
+         lambda z: np.diag(z) - np.outer(z, z)),
+]
+
+
 def check_jacobian(fn, hidden: bool = False) -> None:
-    """jacobian(z) == diag(p) - p p^T."""
+    """jacobian(z) == diag(p) - p p^T, exactly (a finite-difference estimate fails)."""
     rng = np.random.default_rng(62 if hidden else 7)
     cases = [(np.array([2.0, 1.0, 0.1]),), (rng.normal(size=4),)]
     if hidden:
         cases += [(rng.normal(size=2) * 3,), (np.array([500.0, 0.0, -500.0]),), (rng.normal(size=6),)]
-    if not callable(fn):
-        fail(f"jacobian should be a function, but it is a {type(fn).__name__}.")
-    for (z,) in cases:
-        p = softmax(z)
-        try:
-            with np.errstate(all="ignore"):
-                got = fn(z.copy())
-        except NotImplementedError:
-            fail("jacobian is not written yet (it raises NotImplementedError).",
-                 "J[j, u] = p_j (1[j == u] - p_u) with p = softmax(z).")
-        except Exception as e:
-            fail(f"jacobian(z={fmt(z)}) raised {type(e).__name__}: {e}")
-        if got is not None and np.shape(got) == (len(z), len(z)):
-            g, right = np.asarray(got, dtype=float), _jacobian(z)
-            if np.allclose(g, right):
-                continue
-            if np.allclose(g, np.diag(p * (1 - p))):
-                fail(f"jacobian(z={fmt(z)}) has only the diagonal p_j (1 - p_j); the off-diagonal entries "
-                     f"dp_j/dz_u = -p_j p_u (j != u) are missing.",
-                     "every p_j depends on every z_u through the denominator: J = diag(p) - outer(p, p).")
-            if np.allclose(g, -np.outer(p, p)):
-                fail(f"jacobian(z={fmt(z)}) has only the -p_j p_u part; the diagonal also has + p_j.",
-                     "J = diag(p) - outer(p, p).")
-    check_function(fn, _jacobian, cases, name="jacobian", arg_names=("z",),
-                   hint="J[j, u] = p_j (1[j == u] - p_u), i.e. np.diag(p) - np.outer(p, p) with p = softmax(z). "
-                        "Each row of J sums to 0.", quiet=hidden)
+    name = ch05._name(fn, "jacobian")
+    n = ch05.run_cases(EX2, fn, _jacobian, cases, ("z",), _JAC_SLIPS, name=name, forbid=_forbid_jacobian(),
+                       dtype="float", tight=1e-13,
+                       approx_kind="the Jacobian is close to the exact one but not exact, as a finite-difference "
+                                   "estimate gives it. The exercise asks for J from its formula.",
+                       value_kind="J differs from the derivative of the softmax; check a row: each row of J "
+                                  "sums to 0.")
+    if not hidden:
+        EX2.passed(f"{name} gives the exact Jacobian on {n} test inputs.")
 
 
 # -- exercise 3: find the bug in a classifier's backward pass --------------------------------------
 def classifier_loss(X, T, params) -> float:
     r"""$L = -\frac1N \sum_n \sum_k t_{nk} \log \mathrm{softmax}(\sigma(x_n W_1 + b_1) W_2 + b_2)_k$."""
+    ch05.LOSS_CALLS["classifier_loss"] += 1
     A1 = sigmoid(X @ params["W1"] + params["b1"])
     Z2 = A1 @ params["W2"] + params["b2"]
     return float(-np.sum(T * log_softmax(Z2)) / X.shape[0])
+
+
+def _classifier_grads(X, T, params) -> dict:
+    """The exact gradients of classifier_loss (the reference; tested against central differences)."""
+    A1 = sigmoid(X @ params["W1"] + params["b1"])
+    out_delta = (softmax(A1 @ params["W2"] + params["b2"]) - T) / X.shape[0]
+    hid_delta = (out_delta @ params["W2"].T) * A1 * (1 - A1)
+    return {"W1": X.T @ hid_delta, "b1": hid_delta.sum(axis=0), "W2": A1.T @ out_delta, "b2": out_delta.sum(axis=0)}
 
 
 def classifier_case(n=6, n_in=2, n_hidden=3, n_classes=3, seed=0):
@@ -120,11 +187,31 @@ def gradient_report(fn, X, T, params) -> dict:
     return ch05.gradient_report(fn, classifier_loss, X, T, params)
 
 
+EX3 = Exercise(
+    "ch06.ex3", "classifier_backward",
+    start="Copy the buggy function into this cell. The gradient check above says which gradients are wrong; "
+          "find the one line they all depend on.",
+    reread="Section 4, the naive chain rule and the sum over all paths through the softmax.",
+    code="through the softmax and the cross-entropy together, the whole Jacobian collapses: the output delta "
+         "needs neither a division by the probabilities nor a factor of the form y (1 - y).")
+
+
+def _classifier_kind(layer: int, n_layers: int):
+    if layer == 2:
+        return ("the output layer's gradients are off (and with them every gradient below): the mistake is in "
+                "layer 2, the output delta or the lines that turn it into the gradients of W2 and b2.",
+                "Section 4, the naive chain rule and the sum over all paths through the softmax; section 3 for "
+                "the mean over the N samples.", None)
+    return ("the output layer's gradients are right, so the mistake is in layer 1 (the sigmoid hidden layer): "
+            "its delta, chapter 5's equation (2), or the lines that turn it into the gradients of W1 and b1.",
+            "Chapter 5, section 2, equation (2); the sigmoid's derivative in terms of its own value (chapter 2).",
+            "the hidden delta sends the output delta back through W2 (transposed) and multiplies by the sigmoid's "
+            "slope at the hidden layer, written with the hidden activations.")
+
+
 def check_classifier_backward(fn, hidden: bool = False) -> None:
-    """The fixed classifier_backward passes the gradient check on every parameter."""
+    """The fixed classifier_backward gives the exact gradient of every parameter, by backpropagation."""
     shapes = [(6, 2, 3, 3), (1, 3, 4, 2)] + ([(10, 4, 5, 4), (3, 2, 2, 5)] if hidden else [])
     cases = [classifier_case(*s, seed=200 + i + (50 if hidden else 0)) for i, s in enumerate(shapes)]
-    ch05.grade_backward(fn, classifier_loss, cases, "classifier_backward",
-                        hint="if every gradient is off, look at the output delta: through softmax + "
-                             "cross-entropy, dL/dZ2 = (Y - T) / N (the whole Jacobian, not its diagonal "
-                             "Y (1 - Y)).", quiet=hidden)
+    ch05.grade_backward(EX3, fn, classifier_loss, _classifier_grads, cases, ch05._name(fn, "classifier_backward"),
+                        _classifier_kind, quiet=hidden)

@@ -1,23 +1,43 @@
-"""Checks for chapter 8, convolution: output shapes, the strided 1-D backward pass, the 2-D input gradient."""
+"""Checks for chapter 8, convolution: output shapes, the strided 1-D backward pass, the 2-D input gradient.
+
+Every check forbids `backprop_lib.conv` (its `output_size`, `conv2d_forward`, `conv2d_backward` on 1 x 1 x n
+arrays would hand out the answer) and this module's own references; the 2-D one also forbids scipy's
+ready-made 2-D convolution when the student has imported it.
+"""
 from __future__ import annotations
+
+import sys
+from contextlib import ExitStack
 
 import numpy as np
 
-from ._core import _describe_args, close, fail, passed, run_student
+from .. import conv
+from . import ch05
+from ._core import Case, Exercise, Forbidden, Slip, Spy
+
+_NO_CONV_WHY = "the exercise is to use the formula of this chapter yourself, not backprop_lib.conv."
 
 
-def _call(fn, name: str, args: tuple, arg_names, hint: str, where: str | None = None):
-    """Run the student's function; return (where, result) with `where` naming the call."""
-    where = where or f"{name}({_describe_args(args, arg_names)})"
-    return where, run_student(fn, name, where, hint, *args)
+def _module_functions(module) -> list:
+    return [(module, a) for a, v in vars(module).items()
+            if callable(v) and getattr(v, "__module__", None) == module.__name__]
+
+
+def _forbid(extra=()) -> list[Forbidden]:
+    """backprop_lib.conv (every function it defines) and this module's references."""
+    lib = sys.modules.get("backprop_lib")
+    targets = _module_functions(conv)
+    targets += [(lib, a) for a in ("conv2d_forward", "conv2d_backward") if lib is not None and hasattr(lib, a)]
+    own = [(sys.modules[__name__], a) for a in ("_shape", "_backward1d", "_dilate1d", "_corr1d", "_input_grad2d")]
+    return [Forbidden("backprop_lib.conv", _NO_CONV_WHY, targets),
+            Forbidden("the check's own reference", "the exercise is to write the computation yourself.", own),
+            *extra]
 
 
 # -- exercise 1: output shape ------------------------------------------------------------------
 def _shape(x_shape, w_shape, stride, padding):
     N, C, H, W = x_shape
     F, C2, KH, KW = w_shape
-    if C != C2:
-        raise ValueError("channels differ")
     out = []
     for n, k in ((H, KH), (W, KW)):
         span = n + 2 * padding - k
@@ -27,47 +47,135 @@ def _shape(x_shape, w_shape, stride, padding):
     return (N, F, *out)
 
 
-_SHAPE_HINT = ("each spatial size is (n + 2*padding - k) / stride + 1; the batch size N comes from x and the "
-               "number of maps F from w. Raise ValueError when (n + 2*padding - k) is negative or not a "
-               "multiple of the stride.")
+def _fits(n, k, stride, padding) -> str:
+    span = n + 2 * padding - k
+    return "" if span >= 0 and span % stride == 0 else ("negative" if span < 0 else "not a multiple of the stride")
+
+
+EX1 = Exercise(
+    "ch08.ex1", "conv_output_shape",
+    start="Section 1, 'Stride and padding', gives the number of windows along one axis; an image has two "
+          "spatial axes, each with its own size and kernel size. N comes from x's shape, F from w's.",
+    reread="Section 1, 'Stride and padding': the formula for the number of windows and when the last window "
+           "would hang over the edge.",
+    code="apply the one-axis formula twice, once to (H, KH) and once to (W, KW), and test the fit on both "
+         "axes before returning anything.")
+
+
+def _axis_slip(kind, size, code=None):
+    """A slip in the per-axis formula: size(n, k, stride, padding) instead of the right count."""
+    def predict(x, w, s, p):
+        return (x[0], w[0], size(x[2], w[2], s, p), size(x[3], w[3], s, p))
+    return Slip(kind, predict, code=code, rtol=0, atol=0)
+
+
+_SHAPE_SLIPS = [
+    _axis_slip("the padding is missing: each axis grows by 2*padding before the kernel slides over it.",
+               lambda n, k, s, p: (n - k) // s + 1),
+    _axis_slip("the padding is counted once: there are padding zeros at EACH end of the axis.",
+               lambda n, k, s, p: (n + p - k) // s + 1),
+    _axis_slip("the +1 is missing: with no room to move (n + 2p = k) there is still one window.",
+               lambda n, k, s, p: (n + 2 * p - k) // s),
+    _axis_slip("the stride is ignored: the window jumps `stride` places at a time, so the span is divided by it.",
+               lambda n, k, s, p: n + 2 * p - k + 1),
+    Slip("the kernel height KH is used for the width too: the width uses KW.",
+         lambda x, w, s, p: _shape(x, (w[0], w[1], w[2], w[2]), s, p), rtol=0, atol=0),
+    Slip("the output's height and width are swapped: the shape is (N, F, H_out, W_out).",
+         lambda x, w, s, p: tuple(_shape(x, w, s, p)[i] for i in (0, 1, 3, 2)), rtol=0, atol=0),
+    Slip("the first two entries come from the wrong places: N is x's batch size (x_shape[0]), F is the number "
+         "of filters (w_shape[0]).", lambda x, w, s, p: (x[1], w[0]) + _shape(x, w, s, p)[2:], rtol=0, atol=0),
+    Slip("the first two entries come from the wrong places: N is x's batch size (x_shape[0]), F is the number "
+         "of filters (w_shape[0]).", lambda x, w, s, p: (x[0], w[1]) + _shape(x, w, s, p)[2:], rtol=0, atol=0),
+]
+
+
+_REFUSED = object()
+
+
+def _expect_value_error(fn, args, where):
+    """Call fn on a shape that does not fit: _REFUSED if it raised ValueError, else what it returned."""
+    forbid = _forbid()
+    spies = [Spy(f.targets, [getattr(fn, "__globals__", {})]) for f in forbid]
+    error = None
+    try:
+        with ExitStack() as stack:
+            for spy in spies:
+                stack.enter_context(spy)
+            got = fn(*args)
+    except ValueError:
+        got = _REFUSED
+    except NotImplementedError:
+        EX1.not_written(f"{EX1.name} is not written yet (it raises NotImplementedError).")
+    except Exception as e:      # reported after the forbidden calls
+        error = e
+    for f, spy in zip(forbid, spies):
+        if spy.calls:
+            EX1.fail(f"{where} calls {f.label}.", f"{f.label} is not allowed here: {f.why}")
+    if error is not None:
+        EX1.fail(f"{where} raised {type(error).__name__}: {error}; it should raise ValueError.",
+                 "a kernel that does not fit must be refused with ValueError (raise ValueError(...)), not "
+                 "with another error.")
+    if got is None:
+        EX1.not_written(f"{where} returned None. Did you forget `return`?")
+    return got
 
 
 def check_conv_output_shape(fn, hidden: bool = False) -> None:
     """conv_output_shape(x_shape, w_shape, stride, padding) -> (N, F, OH, OW), ValueError if it does not fit."""
     fits = [((1, 1, 5, 5), (1, 1, 3, 3), 1, 0), ((2, 3, 8, 8), (4, 3, 3, 3), 1, 1),
-            ((1, 1, 7, 9), (2, 1, 3, 3), 2, 0), ((5, 3, 32, 32), (16, 3, 5, 5), 1, 2)]
-    bad = [((1, 1, 8, 8), (1, 1, 3, 3), 2, 0), ((1, 1, 2, 2), (1, 1, 3, 3), 1, 0)]
+            ((1, 1, 7, 9), (2, 1, 3, 3), 2, 0), ((5, 3, 32, 20), (16, 3, 5, 3), 1, 2),
+            ((3, 2, 11, 7), (6, 2, 3, 1), 2, 1)]
+    # height fits, width does not (and the other way round); a kernel larger than the input
+    bad = [((1, 1, 7, 8), (1, 1, 3, 3), 2, 0), ((1, 1, 8, 7), (1, 1, 3, 3), 2, 0), ((1, 1, 2, 2), (1, 1, 3, 3), 1, 0),
+           ((1, 1, 5, 2), (1, 1, 3, 3), 1, 0)]
     if hidden:
-        fits = [((3, 2, 11, 7), (6, 2, 3, 1), 2, 1), ((1, 3, 28, 28), (8, 3, 5, 5), 1, 0),
-                ((2, 1, 10, 10), (1, 1, 4, 4), 3, 0), ((4, 1, 6, 6), (2, 1, 1, 1), 1, 0)]
-        bad = [((1, 1, 10, 10), (1, 1, 3, 3), 3, 0), ((2, 2, 9, 9), (1, 2, 3, 3), 4, 0)]
+        fits = [((1, 3, 28, 28), (8, 3, 5, 5), 1, 0), ((2, 1, 10, 13), (1, 1, 4, 1), 3, 0),
+                ((4, 1, 6, 6), (2, 1, 1, 1), 1, 0), ((1, 1, 10, 9), (3, 1, 3, 5), 3, 1)]
+        bad = [((1, 1, 10, 10), (1, 1, 3, 3), 3, 0), ((2, 2, 9, 10), (1, 2, 3, 3), 3, 0),
+               ((1, 1, 13, 12), (1, 1, 4, 4), 3, 0), ((1, 1, 6, 6), (1, 1, 3, 9), 1, 1)]
     names = ("x_shape", "w_shape", "stride", "padding")
+    name = ch05._name(fn, "conv_output_shape")
 
     def describe(args):
-        return "conv_output_shape(" + ", ".join(f"{n}={a!r}" for n, a in zip(names, args)) + ")"
+        return f"{name}(" + ", ".join(f"{n}={a!r}" for n, a in zip(names, args)) + ")"
 
+    ch05.reject_forbidden_itself(EX1, fn, _forbid(), name)
     for args in fits:
-        where, got = _call(fn, "conv_output_shape", args, names, _SHAPE_HINT, where=describe(args))
+        where = describe(args)
+        got = EX1.call(fn, args, where, _forbid())
         try:
             got = tuple(int(v) for v in got)
         except (TypeError, ValueError):
-            fail(f"{where} returned {got!r}; expected a tuple of 4 whole numbers (N, F, OH, OW).", _SHAPE_HINT)
-        if got != _shape(*args):
-            fail(f"{where}: expected {_shape(*args)}, got {got}.", _SHAPE_HINT)
+            EX1.fail(f"{where} returned {got!r}; expected a tuple of 4 whole numbers (N, F, H_out, W_out).",
+                     "the result is the output's shape: a tuple of four whole numbers.")
+        expected = _shape(*args)
+        if got == expected:
+            continue
+        for slip in _SHAPE_SLIPS:
+            if len(got) == 4 and ch05.slip_matches(slip, got, args, expected):
+                EX1.fail(f"{where}: expected {expected}, got {got}.", slip.kind, slip.reread, slip.code)
+        EX1.fail(f"{where}: expected {expected}, got {got}.",
+                 "the shape differs from the formula of section 1 on this input." if len(got) == 4 else
+                 "the result must have four entries (N, F, H_out, W_out).")
     for args in bad:
         where = describe(args)
-        try:
-            got = fn(*args)
-        except ValueError:
+        got = _expect_value_error(fn, args, where)
+        if got is _REFUSED:
             continue
-        except Exception as e:
-            fail(f"{where} raised {type(e).__name__}: {e}; it should raise ValueError.", _SHAPE_HINT)
-        n, k = args[0][2], args[1][2]
-        fail(f"{where} returned {got!r}, but this kernel does not fit: (n + 2*padding - k) = "
-             f"{n + 2 * args[3] - k}, which is {'negative' if n + 2 * args[3] < k else 'not a multiple of the stride'}.",
-             "raise ValueError(...) in that case, as conv2d_forward does.")
+        (_, _, H, W), (_, _, KH, KW), s, p = args
+        height, width = _fits(H, KH, s, p), _fits(W, KW, s, p)
+        what = [f"{axis}: {n} + 2*{p} - {k} = {n + 2 * p - k} is {why}"
+                for axis, n, k, why in (("height", H, KH, height), ("width", W, KW, width)) if why]
+        kind = ("the height fits but the width does not: the fit must be tested on both axes."
+                if width and not height else
+                "the width fits but the height does not: the fit must be tested on both axes."
+                if height and not width else
+                "a kernel that does not fit must be refused with ValueError, not rounded.")
+        EX1.fail(f"{where} returned {got!r}, but this kernel does not fit ({'; '.join(what)}); it should raise "
+                 "ValueError.", kind)
     if not hidden:
-        passed(f"conv_output_shape is right on {len(fits)} layers and refuses the {len(bad)} that do not fit.")
+        EX1.passed(f"{name} is right on {len(fits)} layers and refuses the {len(bad)} that do not fit "
+                   "(in height, in width, or both).")
 
 
 # -- exercise 2: the strided 1-D backward pass -------------------------------------------------
@@ -99,38 +207,57 @@ def _cases_1d(hidden: bool):
     return cases
 
 
-_BACK_HINTS = {
-    0: "dL/dx is the full convolution of delta with w: dilate delta (stride - 1 zeros between entries), pad it "
-       "with len(w) - 1 zeros on both sides, and correlate that with the flipped kernel w[::-1] "
-       "(np.correlate(padded, w[::-1], mode='valid')). Its length is len(x).",
-    1: "dL/dw_k = sum_i delta_i x[stride*i + k]: the correlation of x with the dilated delta "
-       "(np.correlate(x, dilated_delta, mode='valid')). Its length is len(w).",
-    2: "dL/db = sum_i delta_i (every output adds b once), a single number.",
-}
+EX2 = Exercise(
+    "ch08.ex2", "corr1d_backward",
+    start="Section 2 asks, for every output i and every kernel position m, which input and which weight "
+          "produced z_i; the gradients collect delta_i along those same connections.",
+    reread="Section 2, 'from who touches whom', and 'With a stride: dilate the delta'.",
+    code="output i reads input position stride*i + m with weight m; every such pair contributes delta_i times "
+         "the other factor to the gradient of each partner. db collects every delta_i once.")
+
+
+def _dx_unflipped(x, w, delta, s):
+    d = _dilate1d(delta, s)
+    return np.correlate(np.pad(d, len(w) - 1), w, mode="valid")
+
+
+def _no_stride(x, w, delta, s):
+    """The stride-1 formulas applied although the stride is larger (delta not dilated)."""
+    dx, dw = np.zeros(len(x)), np.zeros(len(w))
+    for i, d in enumerate(delta):
+        for m in range(len(w)):
+            dx[i + m] += d * w[m]
+            dw[m] += d * x[i + m]
+    return dx, dw, float(np.sum(delta))
+
+
+_1D_SLIPS = [
+    Slip("dx correlates delta with the kernel as it is: the input gradient uses the kernel flipped, because "
+         "input j is read by output i through weight j - s*i.",
+         lambda x, w, d, s: (_dx_unflipped(x, w, d, s),) + _backward1d(x, w, d, s)[1:]),
+    Slip("the stride is ignored: output i reads input stride*i + m, not i + m (equivalently, delta must be "
+         "dilated with stride - 1 zeros between its entries).", _no_stride),
+    Slip("dw is reversed: dw[m] pairs each delta_i with the input that weight m met, x[stride*i + m].",
+         lambda x, w, d, s: (_backward1d(x, w, d, s)[0], _backward1d(x, w, d, s)[1][::-1], float(np.sum(d)))),
+    Slip("db is the mean of delta; every output adds b once, so db is the SUM of the deltas.",
+         lambda x, w, d, s: _backward1d(x, w, d, s)[:2] + (float(np.mean(d)),)),
+    Slip("db is the delta array itself; b is one number, so its gradient is one number, the sum over outputs.",
+         lambda x, w, d, s: _backward1d(x, w, d, s)[:2] + (d,)),
+    Slip("dx and dw are swapped: the tuple is (dx, dw, db).",
+         lambda x, w, d, s: (_backward1d(x, w, d, s)[1], _backward1d(x, w, d, s)[0], float(np.sum(d)))),
+]
 
 
 def check_corr1d_backward(fn, hidden: bool = False) -> None:
     """corr1d_backward(x, w, delta, stride) == (dx, dw, db) for z_i = sum_k w_k x[stride*i + k] + b."""
-    names = ("x", "w", "delta", "stride")
-    general = "return a tuple (dx, dw, db): dx has the shape of x, dw the shape of w, db is a number."
-    for x, w, delta, s in _cases_1d(hidden):
-        where, got = _call(fn, "corr1d_backward", (x, w, delta, s), names, general)
-        expected = _backward1d(x, w, delta, s)
-        if not isinstance(got, (tuple, list)) or len(got) != 3:
-            fail(f"{where} returned {type(got).__name__} {got!r}; expected a tuple (dx, dw, db).", general)
-        for i, what in enumerate(("dx", "dw", "db")):
-            ok, why = close(got[i], expected[i])
-            if ok:
-                continue
-            hint = _BACK_HINTS[i]
-            d = _dilate1d(delta, s)
-            if i == 0 and close(got[i], np.correlate(np.pad(d, len(w) - 1), w, mode="valid"))[0]:
-                hint = "you correlated with w itself; the input gradient uses the kernel flipped, w[::-1]. " + hint
-            elif s > 1 and i in (0, 1):
-                hint = f"this case has stride {s}: did you dilate delta first? " + hint
-            fail(f"{where}: {what} is wrong: {why}", hint)
+    name = ch05._name(fn, "corr1d_backward")
+    cases = [Case(c, f"stride {c[3]}" if c[3] > 1 else "") for c in _cases_1d(hidden)]
+    n = ch05.run_cases(EX2, fn, _backward1d, cases, ("x", "w", "delta", "stride"), _1D_SLIPS, name=name,
+                       forbid=_forbid(),
+                       value_kind="one of the gradients differs from section 2's on this input; compute it by "
+                                  "hand on a tiny case (len(x) = 3, len(w) = 2) and compare.")
     if not hidden:
-        passed("corr1d_backward gives dx, dw and db right, with strides 1 to 3.")
+        EX2.passed(f"{name} gives dx, dw and db right on {n} inputs, with strides 1 to 3.")
 
 
 # -- exercise 3: the 2-D input gradient --------------------------------------------------------
@@ -142,29 +269,57 @@ def _input_grad2d(delta, w):
     return np.array([[np.sum(full[i:i + kh, j:j + kw] * flipped) for j in range(W)] for i in range(H)])
 
 
-_GRAD2D_HINT = ("pad delta with KH - 1 zero rows above and below and KW - 1 zero columns left and right "
-                "(np.pad), flip the kernel in both directions (w[::-1, ::-1]) and correlate: "
-                "dx[i, j] = sum(padded[i:i+KH, j:j+KW] * flipped). The result has shape (OH + KH - 1, OW + KW - 1).")
+EX3 = Exercise(
+    "ch08.ex3", "conv2d_input_grad",
+    start="Section 2 did this in one dimension: the input gradient is a full convolution of delta with the "
+          "kernel. In two dimensions the same three steps act on both axes.",
+    reread="Section 2, the input gradient as a full convolution, and section 3 for two dimensions.",
+    code="pad delta so that every position where the kernel overlaps it at least partly is visited (KH - 1 "
+         "and KW - 1 zeros on each side), flip the kernel along both axes, then slide it as in the forward pass.")
+
+
+def _scipy_forbidden() -> list[Forbidden]:
+    signal = sys.modules.get("scipy.signal")
+    if signal is None:
+        return []
+    targets = [(signal, a) for a in ("convolve2d", "correlate2d", "convolve", "correlate", "fftconvolve",
+                                     "oaconvolve") if hasattr(signal, a)]
+    return [Forbidden("scipy.signal's ready-made convolution", "the exercise is to pad, flip and correlate "
+                      "yourself.", targets)]
+
+
+_2D_SLIPS = [
+    Slip("the kernel is not flipped: the input gradient correlates the padded delta with the kernel turned "
+         "by 180 degrees (flipped along both axes).", lambda d, w: _input_grad2d(d, w[::-1, ::-1])),
+    Slip("the kernel is flipped along one axis only (rows or columns); the full convolution flips both.",
+         lambda d, w: _input_grad2d(d, w[::-1, :])),
+    Slip("the kernel is flipped along one axis only (rows or columns); the full convolution flips both.",
+         lambda d, w: _input_grad2d(d, w[:, ::-1])),
+    Slip("delta is not padded: that is a 'valid' correlation, smaller than x. dL/dx has the shape of x, "
+         "(OH + KH - 1, OW + KW - 1).",
+         lambda d, w: np.array([[np.sum(d[i:i + w.shape[0], j:j + w.shape[1]] * w[::-1, ::-1])
+                                 for j in range(d.shape[1] - w.shape[1] + 1)] for i in range(d.shape[0] - w.shape[0] + 1)])
+         if d.shape[0] >= w.shape[0] and d.shape[1] >= w.shape[1] else np.zeros((0, 0))),
+    Slip("the padding uses KH and KW zeros instead of KH - 1 and KW - 1, so the result is larger than x.",
+         lambda d, w: _input_grad2d(np.pad(d, 1), w)),
+    Slip("the result is transposed: it has the shape of x, (OH + KH - 1, OW + KW - 1), rows first.",
+         lambda d, w: _input_grad2d(d, w).T),
+]
 
 
 def check_conv2d_input_grad(fn, hidden: bool = False) -> None:
     """conv2d_input_grad(delta, w) == dL/dx for z = x correlated with w (one channel, stride 1, no padding)."""
     rng = np.random.default_rng(82 if hidden else 9)
-    cases = [(np.array([[1.0, 0.0], [0.0, 0.0]]), np.arange(1.0, 10.0).reshape(3, 3)),
-             (rng.normal(size=(3, 4)), rng.normal(size=(2, 3)))]
-    cases += [(rng.normal(size=(5, 5)), rng.normal(size=(3, 3))), (rng.normal(size=(1, 1)), rng.normal(size=(4, 2)))] \
-        if hidden else [(rng.normal(size=(4, 4)), rng.normal(size=(3, 3)))]
-    for delta, w in cases:
-        where, got = _call(fn, "conv2d_input_grad", (delta, w), ("delta", "w"), _GRAD2D_HINT)
-        expected = _input_grad2d(delta, w)
-        ok, why = close(got, expected)
-        if ok:
-            continue
-        hint = _GRAD2D_HINT
-        if close(got, _input_grad2d(delta, w[::-1, ::-1]))[0]:
-            hint = "the kernel must be flipped in both directions before correlating (w[::-1, ::-1]). " + hint
-        elif np.shape(got) != expected.shape:
-            hint = f"dL/dx has the shape of x: (OH + KH - 1, OW + KW - 1) = {expected.shape}. " + hint
-        fail(f"{where}: {why}", hint)
+    cases = [Case((np.array([[1.0, 0.0], [0.0, 0.0]]), np.arange(1.0, 10.0).reshape(3, 3)),
+                  "a one-hot delta: dx is the kernel stamped at the top left"),
+             Case((rng.normal(size=(3, 4)), rng.normal(size=(2, 3))), "non-square delta and kernel")]
+    cases += [Case((rng.normal(size=(5, 5)), rng.normal(size=(3, 3)))),
+              Case((rng.normal(size=(1, 1)), rng.normal(size=(4, 2))))] \
+        if hidden else [Case((rng.normal(size=(4, 4)), rng.normal(size=(3, 3))))]
+    name = ch05._name(fn, "conv2d_input_grad")
+    n = ch05.run_cases(EX3, fn, _input_grad2d, cases, ("delta", "w"), _2D_SLIPS, name=name,
+                       forbid=_forbid(_scipy_forbidden()), dtype="float",
+                       value_kind="dx differs from the full convolution of delta with the kernel; try the "
+                                  "one-hot delta by hand.")
     if not hidden:
-        passed(f"conv2d_input_grad is right on {len(cases)} deltas and kernels.")
+        EX3.passed(f"{name} is right on {n} deltas and kernels (one of them non-square).")
