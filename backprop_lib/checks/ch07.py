@@ -8,7 +8,7 @@ import numpy as np
 from .. import gradcheck, layers
 from ..mlp import MLP
 from . import ch05
-from ._core import Exercise, Forbidden, Slip, fmt, passed
+from ._core import Exercise, Forbidden, Slip, fmt
 
 # -- exercise 1: initialisation scales -------------------------------------------------------------
 _STD = {"naive": lambda n_in, n_out: 1.0,
