@@ -280,9 +280,9 @@ def score_table(out: Path) -> str:
     students = sorted({r["student_id"] for r in rows})
     got = {(r["student_id"], r["assignment"]): r for r in rows}
     cell = {}
-    for key, r in got.items():
-        submitted = r.get("timestamp") not in (None, "", "None")
-        cell[key] = f"{float(r['score']):g}/{float(r['max_score']):g}" if submitted else "-"
+    for (student, chapter), r in got.items():
+        submitted = (out / "autograded" / student / chapter).is_dir()
+        cell[student, chapter] = f"{float(r['score']):g}/{float(r['max_score']):g}" if submitted else "-"
     width = max(len(c) for c in chapters + ["00000/0000"])
     name_w = max(len(s) for s in students + ["student"])
     lines = ["scores (points / max; '-': not handed in):",
