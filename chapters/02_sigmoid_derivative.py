@@ -58,8 +58,11 @@ z = np.array([-1000.0, -5.0, -1.0, 0.0, 1.0, 5.0, 1000.0])
 a = bl.sigmoid(z)
 print("z        :", z)
 print("sigma(z) :", a)
-assert a[3] == 0.5 and np.all(np.diff(a) >= 0) and np.all((a >= 0) & (a <= 1))
-assert np.allclose(bl.sigmoid(-z), 1 - a)          # sigma(-z) = 1 - sigma(z)
+assert a[3] == 0.5 and np.all(np.diff(a) >= 0) and np.all((a >= 0) & (a <= 1)), (
+    "Expected sigma(0) = 1/2 and values rising from 0 to 1 without overflow. "
+    "This is an error in the course, not in your work.")
+assert np.allclose(bl.sigmoid(-z), 1 - a), (
+    "Expected sigma(-z) = 1 - sigma(z). This is an error in the course, not in your work.")
 
 # %% [markdown]
 # ## 2. The derivative by the chain rule
@@ -82,47 +85,54 @@ assert np.allclose(bl.sigmoid(-z), 1 - a)          # sigma(-z) = 1 - sigma(z)
 # = \frac{1}{1 + e^{-z}} \left(1 - \frac{1}{1 + e^{-z}}\right) = \sigma(z)\,\bigl(1 - \sigma(z)\bigr). $$
 
 # %% [markdown]
-# > ⚠️ **Common pitfall: one variable, all the way through.** One of our source documents (000) runs
-# > this derivation with the letters mixed up: it starts from $\frac{d}{dz}\bigl[\frac{1}{1 + e^{-x}}\bigr]$
-# > and passes through $\frac{e^{-x}}{(1 + e^{-z})^2}$ before ending, correctly, at $\phi(z)(1-\phi(z))$;
-# > its side note also writes $\frac{d}{dx}e^{-z}$ for $\frac{d}{dz}e^{-z}$. Taken literally,
-# > $\frac{1}{1 + e^{-x}}$ does not depend on $z$ at all, so its $z$-derivative would be 0, and
-# > $\frac{e^{-x}}{(1+e^{-z})^2}$ is a different function of two variables. Every $x$ in that derivation
-# > should be a $z$: the variable we differentiate by is the one in the exponent.
-# >
-# > The same document, when it reaches the output layer, writes the sigmoid as $\frac{1}{1 - e^{-h}}$.
-# > That is not the sigmoid: it is infinite at $h = 0$ and negative for $h < 0$. The sigmoid is
-# > $\frac{1}{1 + e^{-h}}$. The cell below evaluates both.
+# > ⚠️ **Common mistake: a letter or a sign that changes on the way.** Two slips are easy to make
+# > when copying this derivation. (1) Writing $e^{-x}$ in one line and $e^{-z}$ in the next: an
+# > expression like $\frac{1}{1 + e^{-x}}$ does not depend on $z$ at all, so its $z$-derivative is 0.
+# > Every letter in the exponent must be the variable we differentiate by. (2) Writing the sigmoid as
+# > $\frac{1}{1 - e^{-z}}$: that function is infinite at $z = 0$ and negative for $z < 0$, nothing like
+# > a number in $(0, 1)$. The cell below evaluates both slips next to the real thing.
 
 # %%
-def misprinted(h):
-    """1 / (1 - e^{-h}): the misprint, NOT the sigmoid."""
+def minus_sign(z):
+    """1 / (1 - e^{-z}): the sign slip, NOT the sigmoid."""
     with np.errstate(divide="ignore"):
-        return 1.0 / (1.0 - np.exp(-h))
+        return 1.0 / (1.0 - np.exp(-z))
 
 
-hs = np.array([-2.0, -0.5, 0.0, 0.5, 2.0])
-print("h              :", hs)
-print("1/(1 + e^-h)   :", bl.sigmoid(hs))
-print("1/(1 - e^-h)   :", misprinted(hs))
-assert np.all((bl.sigmoid(hs) > 0) & (bl.sigmoid(hs) < 1))
-assert np.isinf(misprinted(np.array([0.0])))[0] and np.all(misprinted(hs[:2]) < 0)
+zs_slip = np.array([-2.0, -0.5, 0.0, 0.5, 2.0])
+def letter_slip(z, x=0.5):
+    """1 / (1 + e^{-x}) read as a function of z: the letter slip. z does not appear in it."""
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+h = 1e-5
+slope_letter_slip = (letter_slip(0.5 + h) - letter_slip(0.5 - h)) / (2 * h)
+print("z              :", zs_slip)
+print("1/(1 + e^-z)   :", bl.sigmoid(zs_slip))
+print("1/(1 - e^-z)   :", minus_sign(zs_slip))
+print(f"slope in z of 1/(1 + e^-x) at z = x = 0.5, by central differences: {slope_letter_slip}"
+      f"   (the real slope sigma'(0.5) = {bl.sigmoid_prime(0.5):.4f})")
+assert np.all((bl.sigmoid(zs_slip) > 0) & (bl.sigmoid(zs_slip) < 1)), (
+    "Expected sigma in (0, 1). This is an error in the course, not in your work.")
+assert np.isinf(minus_sign(0.0)) and np.all(minus_sign(zs_slip[:2]) < 0) and slope_letter_slip == 0.0, (
+    "Expected the sign slip to be infinite at 0 and negative for z < 0, and the letter slip to have slope 0. "
+    "This is an error in the course, not in your work.")
 
 # %% [markdown]
 # ## 3. The same derivative by the quotient rule
 #
-# Another of our sources (002) takes the sigmoid as a quotient, numerator $1$ and denominator
-# $1 + e^{-z}$, and uses $\left(\frac{f}{g}\right)' = \frac{f' g - f g'}{g^2}$ with $f = 1$, $f' = 0$,
+# Now read the sigmoid as a quotient, numerator $1$ and denominator $1 + e^{-z}$, and use $\left(\frac{f}{g}\right)' = \frac{f' g - f g'}{g^2}$ with $f = 1$, $f' = 0$,
 # $g = 1 + e^{-z}$, $g' = -e^{-z}$:
 #
 # $$ \sigma'(z) = \frac{0 \cdot (1 + e^{-z}) - 1 \cdot (-e^{-z})}{(1 + e^{-z})^2} = \frac{e^{-z}}{(1 + e^{-z})^2}. $$
 #
-# Then it notices that $1 - \sigma(z) = \frac{(1 + e^{-z}) - 1}{1 + e^{-z}} = \frac{e^{-z}}{1 + e^{-z}}$, so
+# Then notice that $1 - \sigma(z) = \frac{(1 + e^{-z}) - 1}{1 + e^{-z}} = \frac{e^{-z}}{1 + e^{-z}}$, so
 #
 # $$ \sigma'(z) = \frac{e^{-z}}{1 + e^{-z}} \cdot \frac{1}{1 + e^{-z}} = \bigl(1 - \sigma(z)\bigr)\,\sigma(z). $$
 #
-# (Document 003 does the same with the sigmoid written as $\frac{e^{z}}{e^{z} + 1}$; the quotient rule
-# gives $\frac{e^{z}}{(1 + e^{z})^2}$, the same function: multiply top and bottom by $e^{-2z}$.)
+# (The sigmoid is also often written $\frac{e^{z}}{e^{z} + 1}$, multiplying top and bottom by $e^{z}$;
+# the quotient rule then gives $\frac{e^{z}}{(1 + e^{z})^2}$, the same function: multiply its top and
+# bottom by $e^{-2z}$.)
 # Both routes meet at the intermediate form $\frac{e^{-z}}{(1+e^{-z})^2}$ and end at $\sigma(1-\sigma)$.
 
 # %% [markdown]
@@ -130,10 +140,11 @@ assert np.isinf(misprinted(np.array([0.0])))[0] and np.all(misprinted(hs[:2]) < 
 #
 # Calculus is easy to get subtly wrong, so we check the result against the definition of the
 # derivative, a limit of difference quotients. The **central difference**
-# $\frac{\sigma(z + h) - \sigma(z - h)}{2h}$ with $h = 10^{-5}$ is accurate to about $10^{-10}$ here
-# (chapter 4 explains why this $h$). On a grid of 2001 points we compare it with $\sigma(1-\sigma)$ and
-# with the intermediate form; then `bl.numerical_gradient`, the course's referee, does the same
-# through the gradient of $\sum_i \sigma(z_i)$, whose $i$-th entry is exactly $\sigma'(z_i)$.
+# $\frac{\sigma(z + h) - \sigma(z - h)}{2h}$ with $h = 10^{-5}$ is accurate to better than $10^{-9}$
+# here (chapter 4 explains why this $h$). On a grid of 2001 points we compare it with $\sigma(1-\sigma)$
+# and with the intermediate form; then `bl.numerical_gradient`, the course's referee, does the same on
+# every tenth point through the gradient of $\sum_i \sigma(z_i)$, whose $i$-th entry is exactly
+# $\sigma'(z_i)$.
 
 # %%
 grid = np.linspace(-10, 10, 2001)
@@ -143,14 +154,18 @@ s = bl.sigmoid(grid)
 formula = s * (1 - s)
 intermediate = np.exp(-grid) / (1 + np.exp(-grid)) ** 2
 
-print(f"largest |sigma(1 - sigma) - central difference| on the grid: {np.abs(formula - central).max():.2e}"
+print(f"largest |sigma(1 - sigma) - central difference| on the grid: {np.abs(formula - central).max():.0e}"
       "  (should be below 1e-9)")
-print(f"largest |e^-z/(1+e^-z)^2  - sigma(1 - sigma)|  on the grid: {np.abs(intermediate - formula).max():.2e}")
-numeric = bl.numerical_gradient(lambda v: bl.sigmoid(v).sum(), grid.copy())
-print(f"relative error against bl.numerical_gradient: {bl.rel_error(formula, numeric):.2e}  (should be below 1e-7)")
-assert np.abs(formula - central).max() < 1e-9
-assert np.abs(intermediate - formula).max() < 1e-15
-assert bl.rel_error(formula, numeric) < 1e-7
+print(f"largest |e^-z/(1+e^-z)^2  - sigma(1 - sigma)|  on the grid: {np.abs(intermediate - formula).max():.0e}")
+numeric = bl.numerical_gradient(lambda v: bl.sigmoid(v).sum(), grid[::10].copy())
+print(f"relative error against bl.numerical_gradient: {bl.rel_error(formula[::10], numeric):.0e}  (should be below 1e-7)")
+assert np.abs(formula - central).max() < 1e-9, (
+    "Expected sigma(1 - sigma) to match central differences to 1e-9. "
+    "This is an error in the course, not in your work.")
+assert np.abs(intermediate - formula).max() < 1e-14, (
+    "Expected both forms of sigma' to agree to round-off. This is an error in the course, not in your work.")
+assert bl.rel_error(formula[::10], numeric) < 1e-7, (
+    "Expected a relative error below 1e-7. This is an error in the course, not in your work.")
 
 # %% [markdown]
 # ## 4. How large can the slope be? The maximum and saturation
@@ -173,8 +188,10 @@ for zi in [0.0, 1.0, 2.0, 5.0, 10.0, -10.0]:
     ai = bl.sigmoid(zi)
     print(f"{zi:5.0f}   {ai:.6f}   {ai * (1 - ai):.3e}   {np.exp(-abs(zi)):.3e}")
 
-assert grid[np.argmax(formula)] == 0.0 and formula.max() == 0.25
-assert np.all(formula <= 0.25) and bl.sigmoid_prime(10.0) < 5e-5 and bl.sigmoid_prime(-10.0) < 5e-5
+assert bl.sigmoid_prime(0.0) == 0.25 and np.all(formula <= 0.25), (
+    "Expected the largest slope, 1/4, at z = 0. This is an error in the course, not in your work.")
+assert bl.sigmoid_prime(10.0) < 5e-5 and bl.sigmoid_prime(-10.0) < 5e-5, (
+    "Expected a slope below 5e-5 at |z| = 10. This is an error in the course, not in your work.")
 
 # %%
 fig, (ax_z, ax_a) = plots.new_figure(ncols=2, size=(4.3, 3.2))
@@ -205,7 +222,7 @@ fig
 # every neuron. Computed from $z$, the intermediate form $\frac{e^{-z}}{(1+e^{-z})^2}$ costs an
 # exponential, an addition, a square and a division per neuron. Computed from the stored $a$,
 # $a(1-a)$ costs **one subtraction and one multiplication**: no exponential at all. With millions of
-# neurons per step, and millions of steps, that difference adds up (document 002's point).
+# neurons per step, and millions of steps, that difference adds up.
 #
 # `backprop_lib` is written this way: each activation's derivative receives both $z$ and the cached
 # $a$, and the sigmoid's only looks at $a$ (we can even pass `None` for $z$).
@@ -231,7 +248,9 @@ print(f"from z (exp, add, square, divide): {t_scratch * 1e3:6.2f} ms for 10^6 ne
 print(f"from a (a * (1 - a))             : {t_reuse * 1e3:6.2f} ms   ({t_scratch / t_reuse:.1f}x faster here)")
 
 library = bl.activations.ACTIVATIONS["sigmoid"].derivative(None, a_big)   # z is not even looked at
-assert np.allclose(library, bl.sigmoid_prime(z_big)) and np.allclose(library, a_big * (1 - a_big))
+assert np.allclose(library, bl.sigmoid_prime(z_big)) and np.allclose(library, a_big * (1 - a_big)), (
+    "Expected the library's derivative from a alone to equal a(1 - a). "
+    "This is an error in the course, not in your work.")
 
 # %% [markdown]
 # ## 6. tanh and ReLU, side by side
@@ -250,13 +269,13 @@ assert np.allclose(library, bl.sigmoid_prime(z_big)) and np.allclose(library, a_
 # gradient at all.
 
 # %% [markdown]
-# > ⚠️ **Common pitfall: ReLU at exactly 0.** Document 002 says ReLU's derivative "is 0 or 1". Everywhere
-# > except one point, yes. At $z = 0$ the slope from the left is 0 and from the right is 1, so ReLU has
-# > **no derivative** there, and any code must *choose* a value. `backprop_lib` uses 0 (`z > 0`, as most
-# > libraries do); any number in $[0, 1]$ would be a valid *subgradient*. It rarely matters, since an
-# > exact 0 is unlikely from real-valued inputs, but it does show up in gradient checks: a central
-# > difference across the kink returns the average of the two slopes, $\tfrac12$, which matches no
-# > convention. Check ReLU's gradient away from its kink.
+# > ⚠️ **Common mistake: "ReLU's derivative is 0 or 1".** True everywhere except at $z = 0$, where
+# > the slope from the left is 0 and from the right is 1: ReLU has **no derivative** there, and code
+# > must *choose* a value. `backprop_lib` uses 0 (`z > 0`, as most libraries do); any number in
+# > $[0, 1]$ would be a valid choice (a *subgradient*). An exact 0 is rare with real-valued inputs, but
+# > it bites in gradient checks: a central difference across the kink returns the average of the two
+# > slopes, $\tfrac12$, which matches no convention (the check cell below prints it). Check ReLU's
+# > gradient away from its kink.
 
 # %%
 zs = np.linspace(-4, 4, 801)
@@ -266,7 +285,8 @@ pairs = [("sigmoid", bl.sigmoid, bl.sigmoid_prime, r"$\sigma'=a(1-a)$, max 1/4")
          ("ReLU", bl.relu, bl.activations.relu_prime, r"relu$'$ = 0 or 1")]
 for ax, (name, f, fprime, label) in zip(axes, pairs):
     ax.plot(zs, f(zs), color="C0", lw=2, label=name)
-    ax.plot(zs, fprime(zs), color="C1", lw=2, label=label)
+    slope = np.where(np.isclose(zs, 0.0), np.nan, fprime(zs))    # no line drawn across ReLU's jump
+    ax.plot(zs, slope, color="C1", lw=2, label=label)
     ax.axhline(0, color="grey", lw=0.5)
     ax.axvline(0, color="grey", lw=0.5)
     ax.set_xlabel("z")
@@ -287,12 +307,18 @@ central_relu = (bl.relu(zs + h) - bl.relu(zs - h)) / (2 * h)
 err_tanh = np.abs(bl.activations.tanh_prime(zs) - central_tanh).max()
 err_relu = np.abs(bl.activations.relu_prime(zs[away]) - central_relu[away]).max()
 at_kink = (bl.relu(h) - bl.relu(-h)) / (2 * h)
-print(f"tanh: largest |(1 - tanh^2) - central difference| = {err_tanh:.2e}   (should be below 1e-9)")
-print(f"ReLU away from 0: largest error = {err_relu:.2e}")
+print(f"tanh: largest |(1 - tanh^2) - central difference| = {err_tanh:.0e}   (should be below 1e-9)")
+print(f"ReLU away from 0: largest error = {err_relu:.0e}")
 print(f"ReLU at 0: central difference = {at_kink}, backprop_lib's convention = {bl.activations.relu_prime(0.0)}")
 print("tanh(z) == 2 sigma(2z) - 1:", np.allclose(np.tanh(zs), 2 * bl.sigmoid(2 * zs) - 1))
-assert err_tanh < 1e-9 and err_relu < 1e-9 and at_kink == 0.5 and bl.activations.relu_prime(0.0) == 0.0
-assert np.allclose(np.tanh(zs), 2 * bl.sigmoid(2 * zs) - 1)
+assert err_tanh < 1e-9 and err_relu < 1e-9, (
+    "Expected tanh' and relu' to match central differences to 1e-9. "
+    "This is an error in the course, not in your work.")
+assert at_kink == 0.5 and bl.activations.relu_prime(0.0) == 0.0, (
+    "Expected 1/2 from central differences at ReLU's kink and the convention 0. "
+    "This is an error in the course, not in your work.")
+assert np.allclose(np.tanh(zs), 2 * bl.sigmoid(2 * zs) - 1), (
+    "Expected tanh(z) = 2 sigma(2z) - 1. This is an error in the course, not in your work.")
 
 # %% [markdown]
 # ## 7. Try it: a point on the curve and its tangent
@@ -314,7 +340,8 @@ explorer
 # %%
 # What the explorer shows at z = 1 (this is also what a headless run displays).
 print(f"z = {explorer.z.value}: a = {explorer.value:.4f}, slope = {explorer.slope:.4f}")
-assert np.isclose(explorer.slope, bl.sigmoid_prime(1.0)) and np.isclose(explorer.value, bl.sigmoid(1.0))
+assert np.isclose(explorer.slope, bl.sigmoid_prime(1.0)) and np.isclose(explorer.value, bl.sigmoid(1.0)), (
+    "Expected the explorer to show sigma(1) and sigma'(1). This is an error in the course, not in your work.")
 
 # %% [markdown]
 # ## Exercises
@@ -329,7 +356,8 @@ assert np.isclose(explorer.slope, bl.sigmoid_prime(1.0)) and np.isclose(explorer
 # ### Exercise 1 · The sigmoid's slope (1 point)
 #
 # Write `sigmoid_prime(z)` that returns $\sigma'(z)$ element-wise for an array `z`, using the cheap
-# form $\sigma(1-\sigma)$. You may use `bl.sigmoid`.
+# form $\sigma(1-\sigma)$. You may use `bl.sigmoid` (not `bl.sigmoid_prime`, and no finite differences).
+# The check includes $|z| = 1000$, where a formula that forms $e^{-z}$ or $e^{z}$ overflows.
 
 # %% nbgrader={"grade": false, "grade_id": "ex1_sigmoid_prime", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true}
 def sigmoid_prime(z):
@@ -396,8 +424,8 @@ ch02.check_steep_sigmoid_prime(steep_sigmoid_prime, hidden=True)
 # - derived $\sigma'(z) = \sigma(z)(1 - \sigma(z))$ twice, by the chain rule on $(1 + e^{-z})^{-1}$ and by
 #   the quotient rule, both through $\frac{e^{-z}}{(1+e^{-z})^2}$, and checked it against central
 #   differences on a grid (largest error below $10^{-9}$);
-# - corrected two slips in a source: the variable must stay $z$ throughout, and the sigmoid is
-#   $\frac{1}{1 + e^{-h}}$, not $\frac{1}{1 - e^{-h}}$;
+# - saw two easy slips go wrong: the variable must stay $z$ throughout, and the sigmoid is
+#   $\frac{1}{1 + e^{-z}}$, not $\frac{1}{1 - e^{-z}}$;
 # - found the slope's maximum, $\tfrac14$ at $z = 0$, and its exponential decay for large $|z|$:
 #   saturated neurons pass almost no gradient;
 # - saw why backpropagation likes these formulas: $a(1-a)$ and $1 - a^2$ reuse the forward value;
