@@ -26,7 +26,8 @@
 # - fit a linear regression by the closed form $(X^\top X)^{-1}X^\top y$ and by gradient descent, get the same coefficients, and count what each costs;
 # - use the update rule $\theta \leftarrow \theta - \eta\,\nabla L$ and see learning rates that are too small, good, and too large (and why too large diverges);
 # - compare full-batch, mini-batch and stochastic gradient descent: the noise and the cost of a step;
-# - add momentum ($\mu = 0.5$ in one of our sources) and watch it speed up a slow valley.
+# - see why inputs that are not centred make a narrow valley, and how standardising them removes it;
+# - add momentum ($\mathbf v \leftarrow \mu\mathbf v - \eta\nabla L$) and watch it speed up a slow valley.
 
 # %%
 # %matplotlib inline
@@ -45,7 +46,7 @@ np.set_printoptions(precision=4, suppress=True)
 # %% [markdown]
 # ## 1. Linear regression, and its closed form
 #
-# Document 003 starts from the linear model $y = \beta_0 + \beta_1 x_1 + \dots + \beta_k x_k + \varepsilon$
+# Start from the linear model $y = \beta_0 + \beta_1 x_1 + \dots + \beta_k x_k + \varepsilon$
 # with noise $\varepsilon$. With $n$ samples, put a column of ones (for $\beta_0$, the bias as weight 0,
 # as in chapter 1) in front of the features to get the **design matrix** $X$ of shape $(n, k+1)$; then
 # the model is $\mathbf y = X\boldsymbol\beta + \boldsymbol\varepsilon$. We choose $\boldsymbol\beta$ to
@@ -57,7 +58,15 @@ np.set_printoptions(precision=4, suppress=True)
 #
 # (The factor $\frac{1}{2n}$ does not move the minimum.) The gradient comes from the chain rule: each
 # residual $r_i = \mathbf x_i^\top\boldsymbol\beta - y_i$ has $\partial r_i/\partial \beta_j = x_{ij}$.
-# $L$ is a convex bowl, so its minimum is where the gradient is zero:
+#
+# $L$ is a **convex bowl**. A function is *convex* when the straight segment between any two points of
+# its graph never passes below the graph; its graph then curves upward (or stays flat) in every
+# direction, like a bowl, and has no separate local dips: every point where the gradient is zero is
+# a lowest point. For our quadratic $L$ the curvature in a direction $\mathbf v$ is
+# $\mathbf v^\top H\mathbf v$, with the matrix of second derivatives (the **Hessian**)
+# $H = \frac1n X^\top X$, and $\mathbf v^\top H \mathbf v = \frac1n\lVert X\mathbf v\rVert^2 \ge 0$: never
+# negative, so $L$ is convex. When the columns of $X$ are linearly independent it is even positive in
+# every direction, the bowl has a single lowest point, and that point is where the gradient is zero:
 #
 # $$ X^\top X\,\hat{\boldsymbol\beta} = X^\top \mathbf y
 # \quad\Longrightarrow\quad \hat{\boldsymbol\beta} = (X^\top X)^{-1} X^\top \mathbf y , $$
@@ -84,13 +93,23 @@ def gradient(beta):
 
 beta_test = rng.normal(size=k + 1)
 numeric = bl.numerical_gradient(loss, beta_test.copy())
-print("relative error of the gradient formula:", bl.rel_error(gradient(beta_test), numeric), "(should be below 1e-7)")
-assert bl.rel_error(gradient(beta_test), numeric) < 1e-7
+print(f"relative error of the gradient formula: {bl.rel_error(gradient(beta_test), numeric):.0e} (should be below 1e-7)")
+assert bl.rel_error(gradient(beta_test), numeric) < 1e-7, (
+    "Expected the gradient formula to match central differences to 1e-7. "
+    "This is an error in the course, not in your work.")
+curvatures = np.linalg.eigvalsh(X.T @ X / n)
+print("curvatures of the bowl (eigenvalues of H = X^T X / n):", curvatures, " all > 0: a single lowest point")
+assert curvatures[0] > 0.1, (
+    "Expected every eigenvalue of X^T X / n to be clearly positive. "
+    "This is an error in the course, not in your work.")
 
 beta_closed = np.linalg.solve(X.T @ X, X.T @ y)
 print("closed form  :", beta_closed, "  (true:", beta_true, ")")
-assert np.allclose(beta_closed, np.linalg.lstsq(X, y, rcond=None)[0])
-assert np.abs(gradient(beta_closed)).max() < 1e-12        # the gradient vanishes at the minimum
+assert np.allclose(beta_closed, np.linalg.lstsq(X, y, rcond=None)[0]), (
+    "Expected the normal equations and numpy's least squares to agree. "
+    "This is an error in the course, not in your work.")
+assert np.abs(gradient(beta_closed)).max() < 1e-12, (
+    "Expected the gradient to vanish at the minimum. This is an error in the course, not in your work.")
 
 # %% [markdown]
 # ## 2. Gradient descent
@@ -101,7 +120,8 @@ assert np.abs(gradient(beta_closed)).max() < 1e-12        # the gradient vanishe
 # $$ \boldsymbol\beta^{(t+1)} = \boldsymbol\beta^{(t)} - \eta\,\nabla L\bigl(\boldsymbol\beta^{(t)}\bigr). $$
 #
 # Each coefficient moves by its own partial derivative: a coefficient whose change would lower the
-# loss a lot moves a lot. On this problem, 300 steps reach the closed form to about $10^{-11}$.
+# loss a lot moves a lot. On this problem, 300 steps reach the closed form to about $10^{-11}$ (each
+# step shrinks the remaining error by a fixed factor, so this is not round-off luck).
 
 # %%
 beta = np.zeros(k + 1)
@@ -111,7 +131,9 @@ for step in range(300):
 print("gradient descent:", beta)
 print("closed form     :", beta_closed)
 print(f"largest difference: {np.abs(beta - beta_closed).max():.1e}")
-assert np.abs(beta - beta_closed).max() < 1e-8
+assert 1e-12 < np.abs(beta - beta_closed).max() < 1e-10, (
+    "Expected gradient descent to reach the closed form to about 1e-11. "
+    "This is an error in the course, not in your work.")
 
 # %% [markdown]
 # ### Which one is cheaper?
@@ -123,20 +145,39 @@ assert np.abs(beta - beta_closed).max() < 1e-8
 # the closed form when the number of features is small or when gradient descent needs many steps
 # (as it does when the bowl is elongated, section 3).
 #
-# > ⚠️ **Common pitfall: the cost of the closed form.** Document 003 says the closed form costs
-# > $O(k^3)$ and that gradient descent is "more efficient". Both halves need care. Forming $X^\top X$
-# > costs $O(n k^2)$, which is usually *more* than the $O(k^3)$ solve, because there are more samples
-# > than features ($n > k$); the whole closed form is $O(n k^2 + k^3)$. A gradient step costs $O(nk)$, but
-# > it takes many steps, and how many depends on the problem. Which one wins depends on $n$, $k$ and
-# > the number of steps. For a few features (our example) the closed form is cheaper and exact; for
-# > very many features, or when $X$ does not fit in memory, gradient descent wins. The real reason
-# > neural networks use gradient descent is different: their loss has **no** closed-form minimiser.
+# The closed form needs one more thing: $X^\top X$ must be invertible. It is a $p \times p$ matrix of
+# rank at most $n$, so with more features than samples ($p > n$) it is always singular: infinitely
+# many $\boldsymbol\beta$ fit equally well and $(X^\top X)^{-1}$ does not exist. That case needs
+# other tools (a penalty on $\lVert\boldsymbol\beta\rVert$, or the pseudo-inverse); the table below
+# only prices problems with $n > p$, and the cell checks the rank on a small wide example.
+#
+# > ⚠️ **Common mistake: "the closed form costs $O(p^3)$, so gradient descent is always cheaper".**
+# > The $p^3$ is only the solve. Forming $X^\top X$ costs $n p^2$, which is usually the *larger* part
+# > because there are more samples than features, so the closed form costs $O(n p^2 + p^3)$. And a
+# > gradient step's $O(np)$ has to be multiplied by the number of steps, which depends on the problem.
+# > Neither always wins: the table shows both outcomes. For a few features (our example) the closed
+# > form is cheaper and exact; for very many features, or when $X$ does not fit in memory, gradient
+# > descent wins. The real reason neural networks use gradient descent is different: their loss has
+# > **no** closed-form minimiser.
 
 # %%
 print(f"{'n':>9} {'features p':>10} {'steps T':>8} {'closed form n p^2 + p^3/3':>26} {'GD 2 n p T':>12}  cheaper")
-for n_, p_, T_ in [(500, 4, 300), (100_000, 100, 200), (100_000, 10_000, 200), (10_000, 100_000, 200)]:
+cheaper = []
+for n_, p_, T_ in [(500, 4, 300), (100_000, 100, 200), (100_000, 10_000, 200), (1_000_000, 1_000, 100)]:
+    assert n_ > p_, (
+        "Expected every priced problem to have more samples than features. "
+        "This is an error in the course, not in your work.")
     closed, gd = n_ * p_ ** 2 + p_ ** 3 / 3, 2 * n_ * p_ * T_
-    print(f"{n_:>9,} {p_:>10,} {T_:>8} {closed:>26.2e} {gd:>12.2e}  {'closed form' if closed < gd else 'gradient descent'}")
+    cheaper.append("closed form" if closed < gd else "gradient descent")
+    print(f"{n_:>9,} {p_:>10,} {T_:>8} {closed:>26.2e} {gd:>12.2e}  {cheaper[-1]}")
+assert set(cheaper) == {"closed form", "gradient descent"}, (
+    "Expected each method to win at least once. This is an error in the course, not in your work.")
+
+# More features than samples: X^T X (8 x 8) has rank 5, so it cannot be inverted.
+X_wide = np.random.default_rng(3).normal(size=(5, 8))
+rank = np.linalg.matrix_rank(X_wide.T @ X_wide)
+print(f"\nn = 5 samples, p = 8 features: X^T X is 8 x 8 with rank {rank} (singular)")
+assert rank == 5, "Expected X^T X of a 5 x 8 matrix to have rank 5. This is an error in the course, not in your work."
 
 # One measurement on this machine (times vary from run to run):
 Xb = np.c_[np.ones(2000), rng.normal(size=(2000, 199))]
@@ -151,7 +192,8 @@ for _ in range(10):
 t_step = (time.perf_counter() - t0) / 10
 print(f"\nn = 2000, p = 200: closed form {t_closed * 1e3:.0f} ms; one gradient step {t_step * 1e3:.2f} ms, "
       f"so about {t_closed / t_step:.0f} steps cost as much as the closed form")
-assert np.isfinite(beta_b).all()
+assert np.isfinite(beta_b).all(), (
+    "Expected a finite closed-form solution. This is an error in the course, not in your work.")
 
 # %% [markdown]
 # ## 3. The learning rate: too small, good, too large
@@ -183,8 +225,12 @@ axes[3].legend(fontsize=7)
 axes[3].grid(True, alpha=0.3)
 for name, run in runs.items():
     print(f"{name:>9}: loss after {len(run.loss) - 1} steps {run.loss[-1]:.4g}" + ("  " + run.message if run.diverged else ""))
-assert runs["good"].loss[-1] < 1.02 * linreg_loss(theta_best, x, y_line)
-assert runs["too small"].loss[-1] > 5 * runs["good"].loss[-1] and runs["too large"].loss[-1] > runs["too large"].loss[0]
+assert runs["good"].loss[-1] < 1.02 * linreg_loss(theta_best, x, y_line), (
+    "Expected lr = 0.3 to reach the minimum within 2%. This is an error in the course, not in your work.")
+too_small, good, too_large = runs["too small"].loss, runs["good"].loss, runs["too large"].loss
+assert too_small[-1] > 5 * good[-1] and too_large[-1] > too_large[0], (
+    "Expected lr = 0.02 to lag far behind and lr = 0.6 to end higher than it started. "
+    "This is an error in the course, not in your work.")
 fig
 
 # %% [markdown]
@@ -216,9 +262,95 @@ run = descent_path(x, y_line, start=(-1, 3), lr=0.6, steps=12)
 along = (run.path - theta_best) @ vecs[:, -1]
 ratios = along[6:] / along[5:-1]
 print(f"measured ratio per step: {ratios.round(4)}   predicted 1 - lr lambda_max = {1 - 0.6 * lams[-1]:.4f}")
-assert np.allclose(ratios, 1 - 0.6 * lams[-1], rtol=1e-2)
-assert descent_path(x, y_line, lr=0.98 * lr_limit, steps=2000).loss[-1] < 0.2
-assert descent_path(x, y_line, lr=1.02 * lr_limit, steps=2000).diverged
+assert np.allclose(ratios, 1 - 0.6 * lams[-1], rtol=1e-2), (
+    "Expected the measured ratio to equal 1 - lr lambda_max. This is an error in the course, not in your work.")
+assert descent_path(x, y_line, lr=0.98 * lr_limit, steps=2000).loss[-1] < 0.2, (
+    "Expected convergence just below the limit 2 / lambda_max. This is an error in the course, not in your work.")
+assert descent_path(x, y_line, lr=1.02 * lr_limit, steps=2000).diverged, (
+    "Expected divergence just above the limit 2 / lambda_max. This is an error in the course, not in your work.")
+
+# %% [markdown]
+# ### Centring and standardising the inputs
+#
+# The valley is narrow because the inputs are not centred on 0. The off-diagonal entry $\bar x$ of
+# $H$ couples $w$ and $b$ (raising the slope can be undone by lowering the intercept), which tilts the
+# valley; and $\overline{x^2} \approx 3$ against the 1 for $b$ makes one direction much steeper than
+# the other. How narrow a valley is can be measured by the **condition number**
+# $\kappa = \lambda_{\max}/\lambda_{\min}$ of $H$: 1 for a round bowl, large for a narrow valley.
+#
+# Both causes go away if we change the input before fitting:
+#
+# - **centring**, $x \to x - \bar x$, makes $\bar x = 0$, so
+#   $H = \begin{pmatrix}\overline{x^2} & 0\\ 0 & 1\end{pmatrix}$: the valley's axes now point along $w$ and $b$;
+# - **standardising**, $x \to (x - \bar x)/s$ with the standard deviation $s$, also makes
+#   $\overline{x^2} = 1$, so $H = I$: the contours are circles, $\kappa = 1$, and every direction
+#   has curvature 1. Then $\eta = 1$ multiplies the error by $1 - \eta\lambda = 0$: one step lands
+#   on the minimum.
+#
+# Nothing is lost: a line $w' x' + b'$ in the standardised input $x' = (x - \bar x)/s$ is the line
+# $w = w'/s$, $b = b' - w'\bar x/s$ in the original one, with the same loss. The cell compares the
+# three versions (all starting from the same line, $w = -1$, $b = 3$) and maps the standardised answer
+# back. For a network the recipe is the same: standardise each input feature with the mean and
+# standard deviation of the training data, and apply the same transform to every new input.
+
+# %%
+x_mean, x_std = x.mean(), x.std()
+inputs = {"original": x, "centred": x - x_mean, "standardised": (x - x_mean) / x_std}
+starts = {"original": (-1.0, 3.0), "centred": (-1.0, 3.0 - x_mean), "standardised": (-x_std, 3.0 - x_mean)}
+loss_min = linreg_loss(theta_best, x, y_line)
+kappa, steps_needed, paths = {}, {}, {}
+for name, xin in inputs.items():
+    lam = np.linalg.eigvalsh(linreg_hessian(xin))
+    kappa[name] = lam[-1] / lam[0]
+    best_lr = 2 / (lam[0] + lam[-1])                     # the rate that shrinks the slowest direction most
+    run_best = descent_path(xin, y_line, start=starts[name], lr=best_lr, steps=500)
+    steps_needed[name] = int(np.argmax(run_best.loss - loss_min < 1e-6 * loss_min))
+    paths[name] = descent_path(xin, y_line, start=starts[name], lr=0.3, steps=30)
+    print(f"{name:>12}: curvatures {lam.round(3)}, condition number {kappa[name]:6.2f}; at its best lr "
+          f"({best_lr:.2f}) {steps_needed[name]:3d} step{'s' if steps_needed[name] != 1 else ''} to within 1e-6 "
+          "of the minimum loss")
+
+w_s, b_s = linreg_optimum(inputs["standardised"], y_line)
+mapped_back = np.array([w_s / x_std, b_s - w_s * x_mean / x_std])
+one_step = descent_path(inputs["standardised"], y_line, start=starts["standardised"], lr=1.0, steps=1)
+print(f"standardised fit mapped back: w = {mapped_back[0]:.4f}, b = {mapped_back[1]:.4f}"
+      f"   (relative error against the original fit {bl.rel_error(mapped_back, theta_best):.0e})")
+print(f"standardised, lr = 1: one step lands {np.abs(one_step.path[-1] - [w_s, b_s]).max():.0e} from the minimum")
+assert kappa["original"] > 15 and kappa["centred"] < 1.5 and abs(kappa["standardised"] - 1) < 1e-9, (
+    "Expected condition numbers above 15, below 1.5 and 1. This is an error in the course, not in your work.")
+assert bl.rel_error(mapped_back, theta_best) < 1e-10 and np.abs(one_step.path[-1] - [w_s, b_s]).max() < 1e-10, (
+    "Expected the standardised fit to map back to the original one and one step at lr = 1 to reach it. "
+    "This is an error in the course, not in your work.")
+assert round(kappa["original"]) == 21 and round(kappa["centred"], 1) == 1.4, (
+    "Expected condition numbers 21 and 1.4 as the text says. This is an error in the course, not in your work.")
+assert (steps_needed["original"], steps_needed["centred"], steps_needed["standardised"]) == (91, 5, 1), (
+    "Expected 91, 5 and 1 steps as the text says. This is an error in the course, not in your work.")
+assert steps_needed["standardised"] == 1 and steps_needed["original"] > 10 * steps_needed["centred"], (
+    "Expected 1 step for standardised inputs and far more for the original than for the centred ones. "
+    "This is an error in the course, not in your work.")
+
+# %%
+fig, axes = plots.new_figure(ncols=3, size=(3.2, 2.9))
+for ax, name in zip(axes, ["original", "standardised"]):
+    DescentPlot(ax, inputs[name], y_line, title=f"{name} x: lr = 0.3").update(paths[name])
+    ax.get_legend().remove()
+axes[1].set_xlabel("w' (slope for the standardised x)")
+axes[1].set_ylabel("b' (intercept)")
+for name, run in paths.items():
+    axes[2].semilogy(np.maximum(run.loss - loss_min, 1e-16), label=name)
+axes[2].set_xlabel("step (lr = 0.3)")
+axes[2].set_title("loss above its minimum")
+axes[2].legend(fontsize=7)
+axes[2].grid(True, alpha=0.3)
+fig
+
+# %% [markdown]
+# With the same $\eta = 0.3$, the original path slides slowly along the tilted valley; the
+# standardised one heads straight for the centre of round contours. Each at its own best learning
+# rate, the original inputs (condition number 21) need 91 steps to get within $10^{-6}$ of the minimum
+# loss, the centred ones (condition number 1.4) 5, and the standardised ones (condition number 1) a
+# single step. Chapter 7 meets the same idea inside a network: keeping each layer's
+# inputs at a sensible scale is what good initialisation is about.
 
 # %% [markdown]
 # ### Divergence in `backprop_lib`
@@ -237,12 +369,15 @@ with warnings.catch_warnings(record=True) as caught:
 print(history)
 print("diverged:", history.diverged, "at epoch", history.diverged_epoch)
 print("the warning:", caught[0].message)
-assert history.diverged and len(caught) == 1 and issubclass(caught[0].category, bl.TrainingDiverged)
+assert history.diverged and len(caught) == 1 and issubclass(caught[0].category, bl.TrainingDiverged), (
+    "Expected the run to diverge with exactly one TrainingDiverged warning. "
+    "This is an error in the course, not in your work.")
 
 net = bl.MLP([1, 1], output="identity", seed=0)
 history = bl.train(net, x[:, None], y_line, loss="mse", lr=0.3, epochs=300)
 print(f"with lr = 0.3 instead: w = {net.layers[0].W[0, 0]:.4f}, b = {net.layers[0].b[0]:.4f}, {history}")
-assert not history.diverged and np.allclose([net.layers[0].W[0, 0], net.layers[0].b[0]], theta_best, atol=1e-3)
+assert not history.diverged and np.allclose([net.layers[0].W[0, 0], net.layers[0].b[0]], theta_best, atol=1e-3), (
+    "Expected lr = 0.3 to reach the least-squares line to 1e-3. This is an error in the course, not in your work.")
 
 # %% [markdown]
 # ## 4. Batch, mini-batch, stochastic
@@ -282,7 +417,9 @@ for size in [1, 4, 16]:
           f" spread {spread[size].round(3)}")
 ratio = spread[1] / spread[16]
 print("spread(batch 1) / spread(batch 16):", ratio.round(2), " (1/sqrt(|B|) predicts about 4)")
-assert np.all((ratio > 3.5) & (ratio < 4.7))
+assert np.all((ratio > 3.5) & (ratio < 4.7)), (
+    "Expected the spread to shrink by about 4 from batch 1 to batch 16. "
+    "This is an error in the course, not in your work.")
 
 # %% [markdown]
 # What this means for the descent: below, 100 steps each with the same learning rate, and the loss
@@ -326,10 +463,11 @@ fig
 # $\mu = 0.9$ multiplies it by 10. Where the gradient flips sign from step to step (across the valley)
 # successive steps cancel. $\mu = 0$ is plain gradient descent.
 #
-# Document 000's code uses exactly this rule with $\mu = 0.5$: `update = 0.5 * update - 2 / n * eta *
-# delta_w; w += update`. Its factor $2/n$ comes from writing the mean squared error without the
-# $\tfrac12$ (its derivative brings down a 2); it only rescales $\eta$. `bl.SGD(lr, momentum)` is the
-# same update; the cell checks a hand-written loop against it, step for step.
+# In code the rule is two lines, `v = mu * v - lr * grad` and `theta = theta + v`; $\mu = 0.5$ is a
+# common choice in small examples. (Code that writes the mean squared error without the $\tfrac12$
+# gets an extra factor 2 in its gradient, e.g. `2 / n * X.T @ r`; that only rescales $\eta$.)
+# `bl.SGD(lr, momentum)` is the same update; the cell checks a hand-written loop against it, step
+# for step.
 
 # %%
 mu, lr = 0.5, 0.05
@@ -344,8 +482,10 @@ for _ in range(20):
     g_lib = np.array([np.mean((p[0] * x + p[1] - y_line) * x), np.mean(p[0] * x + p[1] - y_line)])
     opt.step(params, [{"theta": g_lib}])     # backprop_lib
 print("by hand:", theta, "  bl.SGD:", params[0]["theta"])
-assert np.allclose(theta, params[0]["theta"], rtol=1e-12)
-assert np.allclose(theta, descent_path(x, y_line, start=(-1, 3), lr=lr, steps=20, momentum=mu).path[-1])
+assert np.allclose(theta, params[0]["theta"], rtol=1e-12), (
+    "Expected bl.SGD to match the loop. This is an error in the course, not in your work.")
+assert np.allclose(theta, descent_path(x, y_line, start=(-1, 3), lr=lr, steps=20, momentum=mu).path[-1]), (
+    "Expected descent_path with momentum to match the loop. This is an error in the course, not in your work.")
 
 # %%
 fig, axes = plots.new_figure(ncols=4, size=(3.0, 2.9))
@@ -362,7 +502,8 @@ axes[3].set_title("loss per step, lr = 0.05")
 axes[3].legend(fontsize=7)
 axes[3].grid(True, alpha=0.3)
 print("loss after 60 steps:", {m: round(float(v_), 4) for m, v_ in final.items()})
-assert final[0.9] < final[0.5] < final[0.0]
+assert final[0.9] < final[0.5] < final[0.0], (
+    "Expected more momentum to end lower after 60 steps. This is an error in the course, not in your work.")
 fig
 
 # %% [markdown]
@@ -388,7 +529,8 @@ explorer
 
 # %%
 print(explorer.message)
-assert not explorer.result.diverged and explorer.result.loss[-1] < 1.02 * linreg_loss(theta_best, x, y_line)
+assert not explorer.result.diverged and explorer.result.loss[-1] < 1.02 * linreg_loss(theta_best, x, y_line), (
+    "Expected the explorer's default run to converge. This is an error in the course, not in your work.")
 
 # %% [markdown]
 # ## Exercises
@@ -404,7 +546,8 @@ assert not explorer.result.diverged and explorer.result.loss[-1] < 1.02 * linreg
 #
 # Write `linreg_gradient(X, y, w)` that returns $\nabla L = \frac1n X^\top (X\mathbf w - \mathbf y)$,
 # the gradient of $L(\mathbf w) = \frac{1}{2n}\lVert X\mathbf w - \mathbf y\rVert^2$, for a design matrix
-# `X` of shape $(n, p)$, targets `y` $(n,)$ and coefficients `w` $(p,)$.
+# `X` of shape $(n, p)$, targets `y` $(n,)$ and coefficients `w` $(p,)$. Use the formula, not finite
+# differences.
 
 # %% nbgrader={"grade": false, "grade_id": "ex1_linreg_gradient", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true}
 def linreg_gradient(X, y, w):
@@ -453,6 +596,7 @@ ch03.check_momentum_step(momentum_step, hidden=True)
 # eigenvalues of a symmetric matrix in ascending order.)
 
 # %% nbgrader={"grade": false, "grade_id": "ex3_lr_max", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true}
+lr_max = None   # one number
 ### BEGIN SOLUTION
 lr_max = 2 / np.linalg.eigvalsh(X.T @ X / X.shape[0])[-1]
 ### END SOLUTION
@@ -465,11 +609,14 @@ ch03.check_lr_max(lr_max, X)
 #
 # In this chapter we
 # - fitted a linear regression by the closed form $(X^\top X)^{-1}X^\top\mathbf y$ (solved, not inverted)
-#   and by gradient descent, and got the same coefficients to $10^{-8}$;
-# - counted the cost: $O(np^2 + p^3)$ for the closed form, $O(np)$ per gradient step, so which is
-#   cheaper depends on $n$, $p$ and the number of steps (not "$O(k^3)$, so gradient descent wins");
+#   and by gradient descent, and got the same coefficients to about $10^{-11}$;
+# - counted the cost: $O(np^2 + p^3)$ for the closed form (it needs $X^\top X$ invertible, which
+#   requires $n \ge p$), $O(np)$ per gradient step, so which is cheaper depends on $n$, $p$ and the number of
+#   steps;
 # - saw learning rates that crawl, converge and diverge, and why the limit is $\eta < 2/\lambda_{\max}$:
 #   each step multiplies the error along a curvature-$\lambda$ direction by $1 - \eta\lambda$;
+# - standardised the input, which turns the narrow valley (condition number 21) into a round bowl
+#   (condition number 1) that one step at $\eta = 1$ solves;
 # - saw `bl.train` stop a diverging run, set `history.diverged` and warn once;
 # - traded exact, expensive steps (full batch) for cheap, noisy ones (mini-batch, stochastic), whose
 #   noise shrinks like $1/\sqrt{|B|}$;
