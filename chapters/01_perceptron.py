@@ -596,7 +596,8 @@ ch01.check_neuron_forward(neuron_forward, hidden=True)
 #
 # Write `neuron_gradient(x, y, w, b)` that returns the pair `(dC_dw, dC_db)` for one sample, where
 # $C = \tfrac12(a - y)^2$ and $a = \sigma(\mathbf w^\top \mathbf x + b)$. `dC_dw` has the shape of `w`;
-# `dC_db` is a number. Use the formula of section 4, not numerical differences.
+# `dC_db` is a number. Use the formula of section 4, not numerical differences (the check tests inputs
+# where finite differences are measurably off, and notices `bl.numerical_gradient`).
 
 # %% nbgrader={"grade": false, "grade_id": "ex2_neuron_gradient", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true}
 def neuron_gradient(x, y, w, b):
@@ -622,6 +623,8 @@ ch01.check_neuron_gradient(neuron_gradient, hidden=True)
 # $a > 0.6$ where NAND is 1 and $a < 0.4$ where it is 0. (Why can a single neuron do NAND but not XOR?)
 
 # %% nbgrader={"grade": false, "grade_id": "ex3_nand", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true}
+w_nand = None   # two numbers, one weight per input
+b_nand = None   # one number, the bias
 ### BEGIN SOLUTION
 w_nand = np.array([-4.0, -4.0])
 b_nand = 6.0

@@ -446,7 +446,7 @@ assert np.allclose(mean_bishop, lib_batch, atol=1e-13, rtol=0)
 # ### Exercise 1 · A central difference (1 point)
 #
 # Write `central_difference(f, x, h)` that returns the central-difference estimate of $f'(x)$ for a
-# function `f` of one number.
+# function `f` of one number. Write the formula yourself (not `bl.numerical_gradient`).
 
 # %% nbgrader={"grade": false, "grade_id": "ex1_central_difference", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true}
 def central_difference(f, x, h):
@@ -494,7 +494,8 @@ ch04.check_hidden_delta(hidden_delta, hidden=True)
 # (shape (K,)), tanh hidden units, linear outputs and $E = \tfrac12\lVert\mathbf y - \mathbf t\rVert^2$, in the
 # course's layout: $\mathbf a_1 = \tanh(\mathbf x W_1 + \mathbf b_1)$, $\mathbf y = \mathbf a_1 W_2 + \mathbf b_2$,
 # with `W1` (D, M), `b1` (M,), `W2` (M, K), `b2` (K,). Return the tuple `(dW1, db1, dW2, db2)` of
-# derivatives of $E$, each with the shape of its parameter.
+# derivatives of $E$, each with the shape of its parameter, by back-propagation (not by finite
+# differences: the check tests an input where they are measurably off).
 
 # %% nbgrader={"grade": false, "grade_id": "ex3_two_layer_gradients", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true}
 def two_layer_gradients(x, t, W1, b1, W2, b2):

@@ -63,7 +63,8 @@ Checks of the method
 Writing a catalogue (tests/catalogue/chNN.py)
 ---------------------------------------------
 Each chapter's catalogue module defines ``CHAPTER = "chapters/NN_name.py"`` and ``EXERCISES``, a list of
-``tests.catalogue.Entry(grade_id, check, stub, wrong=[Wrong(label, answer, phrase)...], right=[...])``:
+``tests.catalogue.Exercise(grade_id, check, stub, wrong=[Wrong(label, answer, phrase)...], right=[...])``
+(without the list the runner takes the module's Exercise instances); see tests/catalogue/__init__.py.
 ``check(answer, hidden=False)`` runs the chapter's check on an answer (a function, or a value for value
 exercises); ``grade_id`` names the solution cell (its ``### BEGIN SOLUTION`` part is the reference the
 leak test compares every message with); every wrong answer must fail at all three rungs with ``phrase``
@@ -79,6 +80,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
+
+from .. import gradcheck as _gradcheck
 
 PASS_MARK = "Correct:"
 FAIL_MARK = "Not yet:"
@@ -322,6 +325,16 @@ class Forbidden:
     targets: Sequence[tuple[Any, str]]
 
 
+LIB = sys.modules[__name__.split(".")[0]]      # the backprop_lib package (already imported: we are inside it)
+
+
+def finite_differences(why: str, label: str = "a finite-difference routine (bl.numerical_gradient, np.gradient)",
+                       extra: Sequence[tuple[Any, str]] = ()) -> Forbidden:
+    """The library's and numpy's finite-difference helpers, forbidden where a formula/backprop is asked."""
+    targets = [(LIB, "numerical_gradient"), (_gradcheck, "numerical_gradient"), (np, "gradient"), *extra]
+    return Forbidden(label, why, targets)
+
+
 # ------------------------------------------------------------------------------------------------
 # Slips and cases
 # ------------------------------------------------------------------------------------------------
@@ -335,13 +348,17 @@ class Slip:
     rtol: float = 1e-7
     atol: float = 1e-12
 
-    def matches(self, got, args) -> bool:
+    def matches(self, got, args, expected=None) -> bool:
+        """Does got look like this slip on these arguments? A slip that would give the right answer on
+        this input (e.g. 'y is missing' when y = 0) cannot be told apart here and never matches."""
         try:
             with np.errstate(all="ignore"):
                 pred = self.predict(*_copies(args))
         except Exception:
             return False
         try:
+            if expected is not None and compare(pred, expected, exact=True).ok:
+                return False
             return compare(got, pred, self.rtol, self.atol).ok
         except Exception:
             return False
@@ -448,8 +465,15 @@ def _crash_kind(e: Exception) -> str:
     if isinstance(e, NameError):
         return ("the code uses a name that is not defined (a typo, or a variable from another cell "
                 "that was not run).")
-    if isinstance(e, ValueError) and ("shape" in str(e) or "align" in str(e) or "broadcast" in str(e)):
+    text = str(e)
+    if isinstance(e, ValueError) and ("matmul" in text or "align" in text or "core dimension" in text):
+        return ("a matrix product of arrays whose shapes do not fit: check each array's shape against the "
+                "exercise; is one of the matrices the wrong way round (transposed)?")
+    if isinstance(e, ValueError) and ("shape" in text or "broadcast" in text):
         return "arrays of incompatible shapes were combined: check each array's shape against the exercise."
+    if isinstance(e, ValueError) and "ambiguous" in text:
+        return ("an `if` (or and/or) on a whole array: compare element-wise instead, so that the code works "
+                "for arrays of any shape.")
     if isinstance(e, (TypeError, AttributeError)):
         return "a value of an unexpected type reached an operation: check what each argument is."
     if isinstance(e, IndexError):
@@ -464,20 +488,50 @@ class Case:
     note: str = ""
 
 
+def _quiet_call(fn, args):
+    try:
+        with np.errstate(all="ignore"):
+            return True, fn(*_copies(args))
+    except Exception:
+        return False, None
+
+
+def _name_slip(fn, slips: Sequence[Slip], cases: Sequence, failing: Case, got, expected) -> Slip | None:
+    """The slip that explains the failing case. Several slips can agree on one input (z >= 0 and 'the sides
+    swapped' both give 1 at z = 0), so the student's function is also run on the other cases, and a slip
+    that matches on all of them wins; failing that, the first slip that matches the failing case."""
+    candidates = [s for s in slips if s.matches(got, failing.args, expected)]
+    if len(candidates) <= 1:
+        return candidates[0] if candidates else None
+    evidence = []
+    for c in cases:
+        c = c if isinstance(c, Case) else Case(tuple(c))
+        if c is failing:
+            continue
+        ok, out = _quiet_call(fn, c.args)
+        if ok and out is not None:
+            evidence.append((c.args, out))
+    for s in candidates:
+        if all(s.matches(out, args) for args, out in evidence):
+            return s
+    return candidates[0]
+
+
 def check_cases(ex: Exercise, fn, reference: Callable, cases: Sequence, arg_names: Sequence[str] | None = None,
                 slips: Sequence[Slip] = (), *, exact: bool = True, rtol: float = 1e-6, atol: float = 1e-9,
                 scale: Callable[..., float] | None = None, dtype: str | None = None,
                 forbid: Sequence[Forbidden] = (), approx_kind: str | None = None,
-                value_kind: str | None = None, quiet: bool = False, name: str | None = None) -> None:
+                value_kind: str | None = None, nonfinite_kind: str | None = None, quiet: bool = False,
+                name: str | None = None) -> None:
     """Run fn on every case, compare with reference, name the slip when one matches (see the module doc).
 
     approx_kind: the rung-1 text when the result is close but not exact (default: a numerical estimate).
-    value_kind: the rung-1 text for an unnamed wrong value. scale(*args): the absolute floor for exact
+    value_kind: the rung-1 text for an unnamed wrong value; nonfinite_kind: for nan/inf results. scale(*args): the absolute floor for exact
     comparison on that case (default max |expected|).
     """
     name = name or ex.name
+    cases = [c if isinstance(c, Case) else Case(tuple(c)) for c in cases]
     for case in cases:
-        case = case if isinstance(case, Case) else Case(tuple(case))
         args = case.args
         with np.errstate(all="ignore"):
             expected = reference(*_copies(args))
@@ -488,17 +542,18 @@ def check_cases(ex: Exercise, fn, reference: Callable, cases: Sequence, arg_name
         if v.ok:
             continue
         note = f" [{case.note}]" if case.note else ""
-        if v.kind in ("value", "approx", "nonfinite", "dtype"):
-            for slip in slips:
-                if slip.matches(got, args):
-                    ex.fail(f"{where}{note}: {v.why}", slip.kind, slip.reread, slip.code)
+        if v.kind != "type" and slips:
+            slip = _name_slip(fn, slips, cases, case, got, expected)
+            if slip is not None:
+                ex.fail(f"{where}{note}: {v.why}", slip.kind, slip.reread, slip.code)
         if v.kind == "approx":
             ex.fail(f"{where}{note}: {v.why}", approx_kind or (
                 "the result is close but not exact: this is what a numerical estimate (finite differences) "
                 "gives. The exercise asks for the exact formula, whose only error is round-off."))
         if v.kind == "nonfinite":
-            ex.fail(f"{where}{note}: {v.why}", "an intermediate value overflowed or divided by zero on this "
-                                               "input, although the exact answer is a finite number.")
+            ex.fail(f"{where}{note}: {v.why}", nonfinite_kind or (
+                "an intermediate value overflowed or divided by zero on this input, although the exact "
+                "answer is a finite number."))
         if v.kind == "dtype":
             ex.fail(f"{where}{note}: {v.why}", "the numbers have the wrong type: the exercise asks for floats.")
         if v.kind in ("shape", "type"):
