@@ -37,7 +37,8 @@ import websocket
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 PROXY_PACKAGE = "configurable-http-proxy@5.3"
-PROXY_DIR = ROOT / ".venv" / "hub-proxy"  # git-ignored (.venv/), shared by test runs on this clone
+# npm installs the proxy inside the running virtual environment (git-ignored, shared by later runs)
+PROXY_DIR = (Path(sys.prefix) if sys.prefix != sys.base_prefix else ROOT / ".venv") / "hub-proxy"
 PASSWORD = "class-test-" + secrets.token_hex(6)
 
 # The single-user server settings the README gives teachers (section "A class on a JupyterHub").

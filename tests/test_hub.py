@@ -95,7 +95,8 @@ def test_every_student_gets_the_course_where_the_link_opens(hub, klass):
     failures = {n: s.failure for n, s in klass.items() if hasattr(s, "failure")}
     assert not failures, f"students could not follow the README's link:\n{failures}\n{hub.log_tail()}"
     # what JupyterLab shows: jupytext reads the cells from the chapter's .py pair
-    committed = jupytext.reads(hs.git("show", f"HEAD:chapters/{CHAPTER}.py", cwd=hs.ROOT), fmt="py:percent")
+    committed = jupytext.reads(hs.git("show", f"{hub.branch}:chapters/{CHAPTER}.py", cwd=hub.bare),
+                               fmt="py:percent")
     for name in STUDENTS:
         s = klass[name]
         assert s.opened == f"lab/tree/{FOLDER}/chapters/{CHAPTER}.ipynb", (
