@@ -285,7 +285,8 @@ y_hat = neuron(x, w, b)
 C = 0.5 * (y_hat - y) ** 2
 print(f"prediction {y_hat:.4f} for target {y}: cost C = {C:.4f}")
 assert 0 < y_hat < 1 and np.isclose(C, 0.5 * (1 / (1 + np.exp(-z)) - 1) ** 2), (
-    "Expected the cost 1/2 (y_hat - y)^2 computed two ways to agree. This is an error in the course, not in your work.")
+    "Expected the cost 1/2 (y_hat - y)^2 computed two ways to agree. "
+    "This is an error in the course, not in your work.")
 
 # %% [markdown]
 # ## 4. The gradient, by the chain rule
@@ -326,7 +327,7 @@ def neuron_grad(x, y, w, b):
 
 
 dw, db = neuron_grad(x, y, w, b)
-print("dC/dw =", dw, "  dC/db =", db)
+print("dC/dw =", dw, f"  dC/db = {db:.4f}")
 
 # %% [markdown]
 # **Check it.** The derivative is a limit of difference quotients, so we can estimate it without any
@@ -419,7 +420,8 @@ loss, grads = net.loss_and_grads(X_blobs, y_blobs, loss="mse")
 A = neuron(X_blobs, w_scratch, b_scratch)
 delta = A * (1 - A) * (A - y_blobs) / len(X_blobs)
 print("library dW:", grads[0]["W"].ravel(), "  ours:", X_blobs.T @ delta)
-assert np.isclose(loss, np.mean(0.5 * (A - y_blobs) ** 2)), "Expected the library's loss to equal ours (a course error)."
+assert np.isclose(loss, np.mean(0.5 * (A - y_blobs) ** 2)), (
+    "Expected the library's loss to equal ours. This is an error in the course, not in your work.")
 assert bl.rel_error(grads[0]["W"].ravel(), X_blobs.T @ delta) < 1e-10, (
     "Expected the library's gradient to equal ours to 1e-10. This is an error in the course, not in your work.")
 
@@ -459,7 +461,8 @@ print(f"lr = 0.01: loss {view.history.loss[0]:.3f} -> {view.history.loss[-1]:.3f
 assert 0.07 < view.history.loss[-1] < 0.09 and 0.3 < outputs.min() and outputs.max() < 0.75, (
     "Expected the neuron to have hardly moved at lr = 0.01. This is an error in the course, not in your work.")
 assert np.sum(view.net.predict(X_blobs).ravel() == y_blobs) == 199, (
-    "Expected 199 of the 200 points on the right side at lr = 0.01. This is an error in the course, not in your work.")
+    "Expected 199 of the 200 points on the right side at lr = 0.01. "
+    "This is an error in the course, not in your work.")
 view.lr.value = 0.5
 
 # %% [markdown]
@@ -495,7 +498,8 @@ fig
 n10, h10 = runs[10.0]
 a10 = n10.forward(X_blobs).ravel()
 near = np.mean(np.abs(a10 - y_blobs) < 0.01)
-print(f"lr = 10: loss {h10.loss[0]:.3f} at the start, {h10.loss[1]:.5f} after one step, {h10.loss[-1]:.5f} at the last epoch")
+print(f"lr = 10: loss {h10.loss[0]:.3f} at the start, {h10.loss[1]:.5f} after one step, "
+      f"{h10.loss[-1]:.5f} at the last epoch")
 print(f"outputs within 0.01 of their targets: {near:.0%};  mean of sigma'(z) = a(1 - a): {np.mean(a10 * (1 - a10)):.3f}"
       " (at most 0.25)")
 assert h10.loss[1] < 1e-3 and h10.loss[-1] > h10.loss[1] / 5 and near > 0.5 and np.mean(a10 * (1 - a10)) < 0.05, (
@@ -528,7 +532,8 @@ for gate in ["and", "or"]:
 xor_net = gate_nets["xor"]
 print("XOR: largest |y_hat - 1/2| =", f"{np.abs(xor_net.forward(X_xor) - 0.5).max():.1e};",
       "weights", xor_net.layers[0].W.ravel().round(6) + 0.0, "bias", xor_net.layers[0].b.round(6) + 0.0)
-assert np.abs(xor_net.forward(X_xor) - 0.5).max() < 1e-6 and abs(xor_net.loss(X_xor, y_xor, loss="mse") - 0.125) < 1e-9, (
+xor_loss = xor_net.loss(X_xor, y_xor, loss="mse")
+assert np.abs(xor_net.forward(X_xor) - 0.5).max() < 1e-6 and abs(xor_loss - 0.125) < 1e-9, (
     "Expected the neuron to settle at y_hat = 1/2 on every XOR input (loss 0.125). "
     "This is an error in the course, not in your work.")
 
@@ -632,6 +637,31 @@ b_nand = 6.0
 
 # %% nbgrader={"grade": true, "grade_id": "ex3_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
 ch01.check_gate_weights(w_nand, b_nand, gate="nand")
+
+# %% [markdown]
+# ### Exercise 4 · The perceptron rule (1 point)
+#
+# Write `perceptron_update(x, y, w, b, lr)` that applies the perceptron rule of section 2 to one
+# sample `x` (a 1-D array) with target `y` (0 or 1), weights `w`, bias `b` and learning rate `lr`, and
+# returns the pair `(w_new, b_new)`. The perceptron's answer is $a = \operatorname{step}(z)$ with
+# $z = \mathbf w^\top\mathbf x + b$: 1 for $z > 0$, and 0 for $z \le 0$ (so $z$ exactly 0 answers 0). Do
+# not change the input arrays in place. (After you pass: why does a right answer never change the
+# weights?)
+
+# %% nbgrader={"grade": false, "grade_id": "ex4_perceptron_update", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true}
+def perceptron_update(x, y, w, b, lr):
+    """One step of the perceptron rule for one sample: returns (w_new, b_new)."""
+    ### BEGIN SOLUTION
+    a = 1.0 if np.dot(w, x) + b > 0 else 0.0
+    return w + lr * (y - a) * np.asarray(x, dtype=float), b + lr * (y - a)
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "ex4_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+ch01.check_perceptron_update(perceptron_update)
+### BEGIN HIDDEN TESTS
+ch01.check_perceptron_update(perceptron_update, hidden=True)
+### END HIDDEN TESTS
 
 # %% [markdown]
 # ## Summary
