@@ -36,15 +36,16 @@
 
 # %%
 # %matplotlib inline
-import time
 
 import numpy as np
 
 import backprop_lib as bl
 from backprop_lib import plots
+from backprop_lib.timing import best_time
 from backprop_lib.widgets import Playground
 
 np.set_printoptions(precision=4, suppress=True)
+COURSE_BUG = "A failure here is a bug in the course, not in your work; please report it."
 
 # %% [markdown]
 # ## 1. The affine layer, with shapes
@@ -81,9 +82,9 @@ np.set_printoptions(precision=4, suppress=True)
 # to get $(N, n_{\text{in}})$ out of $\Delta$ and $W$.
 #
 # The first two are the gradients the optimiser needs; the third is what the layer passes **down** to
-# the layer below, which treats it as its own $\partial L/\partial A$. Document 003 writes the same three
-# formulas for one sample ($X$ of shape $1 \times 2$), where the sum over rows has a single term and
-# $\partial L/\partial b = \partial L/\partial Y$; with a batch, the bias gradient sums over the rows.
+# the layer below, which treats it as its own $\partial L/\partial A$. For a single sample ($N = 1$) the
+# sum over rows has one term and $\partial L/\partial b$ is simply $\Delta$'s one row; with a batch, the
+# bias gradient sums over the rows.
 
 # %%
 def affine_forward(A_prev, W, b):
@@ -104,7 +105,7 @@ W = rng.normal(size=(4, 3))               # n_out = 3
 b = rng.normal(size=3)
 Z, cache = affine_forward(A_prev, W, b)
 print("A_prev", A_prev.shape, " W", W.shape, " b", b.shape, " ->  Z", Z.shape)
-assert Z.shape == (5, 3) and np.allclose(Z[2], A_prev[2] @ W + b)
+assert Z.shape == (5, 3) and np.allclose(Z[2], A_prev[2] @ W + b), f"Z should be (5, 3), row n = a_n W + b. {COURSE_BUG}"
 
 # %% [markdown]
 # **Check it.** To test a backward pass on its own we need some loss of $Z$ whose $\partial L/\partial Z$
@@ -119,7 +120,7 @@ dW, db, dA_prev = affine_backward(G, cache)
 for name, ours, param in [("dW", dW, W), ("db", db, b), ("dA_prev", dA_prev, A_prev)]:
     err = bl.rel_error(ours, bl.numerical_gradient(lambda _: L_of(), param))
     print(f"{name:>8} shape {str(ours.shape):8}  relative error {err:.1e}   (should be below 1e-7)")
-    assert ours.shape == param.shape and err < 1e-7
+    assert ours.shape == param.shape and err < 1e-7, f"{name} should have its parameter's shape and match central differences. {COURSE_BUG}"
 
 # %% [markdown]
 # ## 2. The four equations
@@ -142,8 +143,8 @@ for name, ours, param in [("dW", dW, W), ("db", db, b), ("dA_prev", dA_prev, A_p
 # $\odot$ is the element-wise product. For the mean squared error $L = \frac1N\sum_n \tfrac12\|a_n - t_n\|^2$
 # the output delta is $\Delta_L = \frac1N (A_L - T) \odot f'(Z_L)$; with a linear output ($f(z) = z$,
 # $f' = 1$) it is just $\frac1N(A_L - T)$. The $\frac1N$ is there because the loss is a mean; it
-# enters once, in $\Delta_L$, and every other gradient inherits it. Equation (2) is Bishop's
-# $\delta_j = h'(a_j)\sum_k w_{kj}\delta_k$ from chapter 4 for all $j$ and all samples at once:
+# enters once, in $\Delta_L$, and every other gradient inherits it. Equation (2) is chapter 4's
+# $\delta_j = f'(z_j)\sum_k W_{jk}\delta_k$ for all $j$ and all samples at once:
 # the sum over $k$ is the matrix product with $W_{l+1}^\top$.
 #
 # The backward pass runs (1) once, then (3), (4) and (2) for $l = L, L-1, \dots, 1$, reusing the
@@ -151,36 +152,84 @@ for name, ours, param in [("dW", dW, W), ("db", db, b), ("dA_prev", dA_prev, A_p
 # step, so a full gradient costs about two forward passes, however many weights there are.
 
 # %% [markdown]
-# ## 3. Column vectors: document 004's form is the same thing transposed
+# ### A worked example: one sample through two layers
 #
-# Many lecture notes, including document 004 of our sources, use **column** vectors for one sample and
-# put the weight matrix on the left: $z_{l+1} = W_l a_l + b_l$, $a_l = f(z_l)$, with $W_l$ of shape
-# $(n_{\text{out}}, n_{\text{in}})$. In that form document 004 derives
+# The row form runs a single sample just as well: a batch of $N = 1$. Take one sample with two
+# features, a row $X$ of shape $1 \times 2$, a hidden layer of 3 sigmoid units and an output layer of
+# 3 sigmoid units, and the loss $L = \tfrac12\|A_2 - T\|^2$:
+#
+# $$ \underbrace{Z_1}_{1\times3} = \underbrace{X}_{1\times2}\,\underbrace{W_1}_{2\times3} + \underbrace{b_1}_{(3,)}, \quad
+#    A_1 = \sigma(Z_1), \quad \underbrace{Z_2}_{1\times3} = \underbrace{A_1}_{1\times3}\,\underbrace{W_2}_{3\times3} + \underbrace{b_2}_{(3,)}, \quad
+#    A_2 = \sigma(Z_2). $$
+#
+# (Chapter 6 puts a softmax on $Z_2$ instead, to turn three scores into three class probabilities.)
+# The cell runs the forward pass, checks every entry of $Z_1$ against the sum
+# $\sum_i X_{1i} W_{ij} + b_j$ written out, and then runs equations (1)-(4) backwards. With one row,
+# each bias gradient is $\Delta$'s single row: the sum over samples has one term.
+
+# %%
+rng = np.random.default_rng(1)
+X1 = np.array([[0.6, -1.1]])                                     # one sample, two features: (1, 2)
+T1 = np.array([[1.0, 0.0, 0.0]])
+W1, b1 = rng.normal(size=(2, 3)), rng.normal(size=3)
+W2, b2 = rng.normal(size=(3, 3)), rng.normal(size=3)
+
+Z1 = X1 @ W1 + b1
+A1 = bl.sigmoid(Z1)
+Z2 = A1 @ W2 + b2
+A2 = bl.sigmoid(Z2)
+print(f"X {X1.shape} -> Z1 {Z1.shape} -> A1 {A1.shape} -> Z2 {Z2.shape} -> A2 {A2.shape};  A2 = {A2}")
+Z1_by_units = np.array([[sum(X1[0, i] * W1[i, j] for i in range(2)) + b1[j] for j in range(3)]])
+assert Z1.shape == A1.shape == Z2.shape == A2.shape == (1, 3), f"every layer's output should be 1 x 3. {COURSE_BUG}"
+assert np.allclose(Z1, Z1_by_units, rtol=1e-12, atol=1e-14), \
+    f"X W1 + b1 should be the sum over inputs written out. {COURSE_BUG}"
+
+Delta2 = (A2 - T1) * A2 * (1 - A2)                             # (1) output delta, (1, 3)
+dW2, db2, dA1 = affine_backward(Delta2, (A1, W2))              # (3), (4), and dL/dA1 for the layer below
+Delta1 = dA1 * A1 * (1 - A1)                                   # (2) hidden delta, (1, 3)
+dW1, db1, _ = affine_backward(Delta1, (X1, W1))
+ours = {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+values = {"W1": W1, "b1": b1, "W2": W2, "b2": b2}
+loss_1x2 = lambda W1, b1, W2, b2: 0.5 * np.sum((bl.sigmoid(bl.sigmoid(X1 @ W1 + b1) @ W2 + b2) - T1) ** 2)
+for name, value in values.items():
+    err = bl.rel_error(ours[name], bl.numerical_gradient(lambda p: loss_1x2(**{**values, name: p}), value.copy()))
+    print(f"dL/d{name} {str(ours[name].shape):7} relative error {err:.1e}   (should be below 1e-7)")
+    assert ours[name].shape == value.shape and err < 1e-7, \
+        f"dL/d{name} should have {name}'s shape and match central differences. {COURSE_BUG}"
+
+# %% [markdown]
+# ## 3. Column vectors: the same equations, transposed
+#
+# Many textbooks and lecture notes use **column** vectors for one sample and put the weight matrix on
+# the left: $z_{l+1} = W_l\, a_l + b_l$, $a_l = f(z_l)$, with $W_l$ of shape $(n_{\text{out}}, n_{\text{in}})$. In
+# that form the backward pass through the weights between a layer 1 of 4 units and a layer 2 of 3
+# units reads
 #
 # $$ \delta_1 = W_1^\top \delta_2 \circ f'(z_1), \qquad \frac{\partial L}{\partial W_1} = \delta_2\, a_1^\top,
-# \qquad \frac{\partial L}{\partial b_1} = \delta_2 , $$
+# \qquad \frac{\partial L}{\partial b_1} = \delta_2 . $$
 #
-# on a network whose layer 1 has 4 units and layer 2 has 3. Careful with its indices: 004's $W_1$
-# maps layer 1 to layer 2, so the gradient of $W_1$ uses the delta of layer **2**; in the course's
-# numbering this $W$ belongs to the layer whose output is $z_2$.
+# Careful with the indices: in this numbering $W_1$ *leaves* layer 1, so the gradient of $W_1$ uses the
+# delta of layer **2**; in the course's numbering the same matrix is the $W$ of the layer whose output
+# is $z_2$.
 #
-# The translation is one transpose. For one sample, the course's row vector is 004's column vector
-# transposed, and the course's $W$ is 004's $W$ transposed: $z^\top = (W_{004}\, a + b)^\top = a^\top
-# W_{004}^\top + b^\top$. Transposing each of 004's equations gives ours:
+# The translation is one transpose. For one sample, the course's row vector is the column vector
+# transposed, and the course's $W$ is the column form's $W$ transposed:
+# $z^\top = (W_{\text{col}}\, a + b)^\top = a^\top W_{\text{col}}^\top + b^\top$. Transposing each equation of the
+# column form gives ours:
 #
-# | | 004 (columns) | course (rows) |
+# | | column form | course (rows) |
 # |---|---|---|
-# | forward | $z_2 = W a_1 + b$ | $z_2 = a_1 W + b$ with $W = W_{004}^\top$ |
-# | hidden delta | $\delta_1 = W_{004}^\top \delta_2 \circ f'(z_1)$ | $\delta_1 = \delta_2 W^\top \odot f'(z_1)$ |
-# | weight gradient | $\partial L/\partial W_{004} = \delta_2 a_1^\top$ (outer product, $3\times 4$) | $\partial L/\partial W = a_1^\top \delta_2$ ($4 \times 3$) |
+# | forward | $z_2 = W_{\text{col}}\, a_1 + b$ | $z_2 = a_1 W + b$ with $W = W_{\text{col}}^\top$ |
+# | hidden delta | $\delta_1 = W_{\text{col}}^\top \delta_2 \circ f'(z_1)$ | $\delta_1 = \delta_2 W^\top \odot f'(z_1)$ |
+# | weight gradient | $\partial L/\partial W_{\text{col}} = \delta_2 a_1^\top$ (outer product, $3\times 4$) | $\partial L/\partial W = a_1^\top \delta_2$ ($4 \times 3$) |
 #
 # With a batch, the rows of $A$ and $\Delta$ are the samples, and $A^\top\Delta = \sum_n a_n^\top \delta_n$
-# is the **sum of the per-sample outer products**. The cell below runs 004's 4-3 example both ways.
+# is the **sum of the per-sample outer products**. The cell below runs the 4-3 example both ways.
 
 # %%
 rng = np.random.default_rng(4)
-W_004 = rng.normal(size=(3, 4))            # 004's W_1: (n_out, n_in) = (3, 4)
-b_004 = rng.normal(size=(3, 1))
+W_col = rng.normal(size=(3, 4))            # column form: (n_out, n_in) = (3, 4)
+b_col = rng.normal(size=(3, 1))
 z1_col = rng.normal(size=(4, 1))           # a column vector: layer 1's pre-activation
 t_col = np.array([[0.0], [1.0], [0.5]])
 f, f_prime = bl.sigmoid, bl.sigmoid_prime
@@ -188,19 +237,19 @@ f, f_prime = bl.sigmoid, bl.sigmoid_prime
 
 def loss_col(z1):
     """L = 1/2 ||sigma(z2) - t||^2 with z2 = W a1 + b, a1 = sigma(z1), all column vectors."""
-    a2 = f(W_004 @ f(z1) + b_004)
+    a2 = f(W_col @ f(z1) + b_col)
     return 0.5 * np.sum((a2 - t_col) ** 2)
 
 
-# 004's column form
+# the column form
 a1_col = f(z1_col)
-z2_col = W_004 @ a1_col + b_004
+z2_col = W_col @ a1_col + b_col
 delta2_col = (f(z2_col) - t_col) * f_prime(z2_col)          # dL/dz2, (3, 1)
-delta1_col = (W_004.T @ delta2_col) * f_prime(z1_col)        # (4, 1)
+delta1_col = (W_col.T @ delta2_col) * f_prime(z1_col)        # (4, 1)
 dW_col = delta2_col @ a1_col.T                               # (3, 4): the outer product delta2 a1^T
 
 # the course's row form: same numbers, every vector a row, W transposed
-W_row, b_row, z1_row = W_004.T, b_004.T, z1_col.T
+W_row, b_row, z1_row = W_col.T, b_col.T, z1_col.T
 a1_row = f(z1_row)
 z2_row = a1_row @ W_row + b_row
 delta2_row = (f(z2_row) - t_col.T) * f_prime(z2_row)         # (1, 3)
@@ -210,90 +259,26 @@ dW_row = a1_row.T @ delta2_row                               # (4, 3)
 print("delta1 (column form):", delta1_col.ravel(), "  (row form):", delta1_row.ravel())
 print("dW column form is", dW_col.shape, ", row form is", dW_row.shape, "; row form == column form transposed:",
       np.allclose(dW_row, dW_col.T))
-assert np.allclose(delta1_row, delta1_col.T) and np.allclose(dW_row, dW_col.T)
+assert np.allclose(delta1_row, delta1_col.T) and np.allclose(dW_row, dW_col.T), \
+    f"the row form should be the column form transposed. {COURSE_BUG}"
 
 # %%
-# Both against central differences: delta1 = dL/dz1 and dL/dW (004's layout).
+# Both against central differences: delta1 = dL/dz1 and dL/dW (the column form's layout).
 num_delta1 = bl.numerical_gradient(loss_col, z1_col.copy())
-num_dW = bl.numerical_gradient(lambda _: loss_col(z1_col), W_004)
+num_dW = bl.numerical_gradient(lambda _: loss_col(z1_col), W_col)
 print(f"relative error delta1: {bl.rel_error(delta1_col, num_delta1):.1e}, "
       f"dL/dW: {bl.rel_error(dW_col, num_dW):.1e}   (should be below 1e-7)")
-assert bl.rel_error(delta1_col, num_delta1) < 1e-7 and bl.rel_error(dW_col, num_dW) < 1e-7
+assert bl.rel_error(delta1_col, num_delta1) < 1e-7 and bl.rel_error(dW_col, num_dW) < 1e-7, \
+    f"the column form's delta1 and dL/dW should match central differences. {COURSE_BUG}"
 
 # A batch in rows: A^T Delta is the sum over samples of the per-sample outer products a_n^T delta_n.
 A_batch, Delta_batch = rng.normal(size=(6, 4)), rng.normal(size=(6, 3))
 outer_sum = sum(np.outer(A_batch[n], Delta_batch[n]) for n in range(6))
-assert np.allclose(A_batch.T @ Delta_batch, outer_sum)
+assert np.allclose(A_batch.T @ Delta_batch, outer_sum), f"A^T Delta should be the sum of outer products. {COURSE_BUG}"
 print("A^T Delta equals the sum of 6 outer products:", np.allclose(A_batch.T @ Delta_batch, outer_sum))
 
 # %% [markdown]
-# ## 4. One notation for five documents
-#
-# Our five source documents use five sets of letters. The course uses the first column everywhere;
-# here is how to read the others.
-#
-# | meaning | course | 000 | 001 (Bishop) | 003 | 004 |
-# |---|---|---|---|---|---|
-# | pre-activation | $z$ | $w^\top x + b$ | $a$ | $a$, $b$ | $z$ |
-# | activation (output of a layer) | $a$ | $h$ | $z$ | $S$, $h$ | $a$ |
-# | activation function | $f$ ($\sigma$ for the sigmoid) | $\phi$ | $h$ | $S$ | $f$ |
-# | error signal $\partial L/\partial z$ | $\delta$ ($\Delta$ for a batch) | $\delta$ | $\delta$ | – | $\delta$ |
-# | weights of a layer | $W$, shape $(n_{\text{in}}, n_{\text{out}})$, rows: $Z = A_{\text{prev}} W + b$ | $\theta$ $(n_{\text{in}}, n_{\text{out}})$ | $w_{ji}$ ($j$ out, $i$ in) | $W$ $(n_{\text{in}}, n_{\text{out}})$ | $W_l$ $(n_{\text{out}}, n_{\text{in}})$ |
-#
-# > ⚠️ **Watch the swap.** Bishop (document 001) writes $a_j$ for the **pre**-activation and $z_j$ for
-# > the activation, $z_j = h(a_j)$: exactly the other way round from 004 and from this course, where
-# > $a = f(z)$. His $\delta_j = h'(a_j)\sum_k w_{kj}\delta_k$ is our $\delta_j = f'(z_j)\sum_k W_{jk}\delta_k$.
-# > Also note the index order: Bishop's $w_{ji}$ and 004's $W_l$ are (out, in), the course's $W$ is
-# > (in, out). When a formula "does not work", first check which letter means what.
-
-# %% [markdown]
-# ## 5. A pitfall in document 000
-#
-# Document 000 derives the output delta for a sigmoid output and the squared error in three lines.
-#
-# > ⚠️ **Common pitfall: the sign in the sigmoid.** One of its lines differentiates
-# > $\frac{1}{1 - e^{-h}}$. The sigmoid is $\sigma(h) = \frac{1}{1 + e^{-h}}$. With the minus sign the
-# > function is not a sigmoid at all: it is infinite at $h = 0$, above 1 for $h > 0$ and negative for
-# > $h < 0$, and its derivative is not $\sigma(1-\sigma)$. The next line of 000 uses the right
-# > $\phi' = \phi(1-\phi)$, so the slip is in the writing, but copying the line into code breaks it.
-
-# %%
-h_values = np.array([-2.0, -0.5, 0.5, 2.0])
-with np.errstate(divide="ignore"):
-    wrong_sigmoid = 1 / (1 - np.exp(-h_values))
-print("1/(1 + e^-h):", bl.sigmoid(h_values))
-print("1/(1 - e^-h):", wrong_sigmoid, "  <- not in (0, 1); at h = 0 it is 1/0")
-assert np.all((bl.sigmoid(h_values) > 0) & (bl.sigmoid(h_values) < 1))
-assert np.any(wrong_sigmoid < 0) and np.any(wrong_sigmoid > 1)
-
-# %% [markdown]
-# > ⚠️ **Common pitfall: where the sum over samples goes (again).** 000 writes the output delta for a
-# > batch as $\frac{2}{N}\big[\sum_i (h^{(L)} - y^{(i)})\big] \odot h^{(L)}(1 - h^{(L)})$: it first adds
-# > up the errors of all samples and then multiplies by per-sample factors. The sum belongs **outside**
-# > the product. Each sample has its own delta,
-# > $\delta_n = \frac{2}{N}(h_n - y_n)\, h_n(1-h_n)$ (for $C = \frac1N\sum_n (h_n - y_n)^2$), and the sum over
-# > samples happens in equation (3), inside the matrix product $A_{L-1}^\top \Delta_L$. Below, on a
-# > sigmoid output layer with four samples, 000's placement gives a different gradient; the per-sample
-# > form agrees with central differences.
-
-# %%
-rng = np.random.default_rng(0)
-A_prev4, Y4 = rng.normal(size=(4, 3)), np.array([[1.0], [0.0], [1.0], [0.0]])
-W_out = rng.normal(size=(3, 1))
-H = bl.sigmoid(A_prev4 @ W_out)                               # outputs h_n, (4, 1)
-C = lambda W_: np.mean((bl.sigmoid(A_prev4 @ W_) - Y4) ** 2)  # 000's cost: (1/N) sum (h - y)^2
-N = len(Y4)
-
-delta_right = 2 / N * (H - Y4) * H * (1 - H)                  # one delta per sample
-delta_000 = 2 / N * np.sum(H - Y4) * H * (1 - H)              # sum of errors first
-numeric = bl.numerical_gradient(lambda _: C(W_out), W_out)
-print(f"per-sample deltas: relative error {bl.rel_error(A_prev4.T @ delta_right, numeric):.1e}   (below 1e-7: right)")
-print(f"000's placement:   relative error {bl.rel_error(A_prev4.T @ delta_000, numeric):.2f}      (wrong)")
-assert bl.rel_error(A_prev4.T @ delta_right, numeric) < 1e-7
-assert bl.rel_error(A_prev4.T @ delta_000, numeric) > 0.1
-
-# %% [markdown]
-# ## 6. The whole network, backward
+# ## 4. The whole network, backward
 #
 # Here are the four equations as a loop over layers, for any depth, written from scratch on the
 # weights of a `backprop_lib` network. The forward pass stores every $Z_l$ and $A_l$; the backward pass
@@ -332,8 +317,9 @@ print(net)
 for l, (g, lg) in enumerate(zip(grads, lib_grads), start=1):
     print(f"layer {l}: dW {g['W'].shape}, db {g['b'].shape}; same as backprop_lib:",
           np.allclose(g["W"], lg["W"]) and np.allclose(g["b"], lg["b"]))
-assert np.isclose(loss, lib_loss)
-assert all(np.allclose(g[k], lg[k]) for g, lg in zip(grads, lib_grads) for k in "Wb")
+assert np.isclose(loss, lib_loss), f"our loss should equal the library's. {COURSE_BUG}"
+assert all(np.allclose(g[k], lg[k]) for g, lg in zip(grads, lib_grads) for k in "Wb"), \
+    f"our four equations should give the library's gradients. {COURSE_BUG}"
 
 # %% [markdown]
 # Our loop and `net.loss_and_grads` agree. Both must agree with central differences, for every
@@ -342,13 +328,178 @@ assert all(np.allclose(g[k], lg[k]) for g, lg in zip(grads, lib_grads) for k in 
 # %%
 for l, errs in enumerate(bl.gradient_check(net, X, T, loss="mse"), start=1):
     print(f"layer {l}: relative error dW {errs['W']:.1e}, db {errs['b']:.1e}   (should be below 1e-7)")
-    assert errs["W"] < 1e-7 and errs["b"] < 1e-7
+    assert errs["W"] < 1e-7 and errs["b"] < 1e-7, f"layer {l}'s gradients should match central differences. {COURSE_BUG}"
 
 # %% [markdown]
 # From here on we use `backprop_lib`'s `MLP` for this: `net.loss_and_grads(X, T, loss=...)` runs
 # exactly these four equations (its layers are `bl.Dense`, whose `backward_delta` is section 1's
 # `affine_backward`).
+
+# %% [markdown]
+# ## 5. The whole algorithm: forward, backward, update
 #
+# Put together, one step of training a network of $L$ layers on a batch $X$ with targets $T$ is:
+#
+# 1. **Feed-forward.** $A_0 = X$; for $l = 1, \dots, L$: $\ Z_l = A_{l-1} W_l + b_l$, $\ A_l = f(Z_l)$. Keep
+#    every $Z_l$ and $A_l$.
+# 2. **Output delta.** $\Delta_L = \dfrac{\partial L}{\partial A_L} \odot f'(Z_L)$. For the mean squared error
+#    $L = \frac1N\sum_n \tfrac12\|a_n - t_n\|^2$ that is $\frac1N (A_L - T) \odot f'(Z_L)$. (Without the
+#    $\tfrac12$, the derivative brings down a factor 2: $\frac2N(A_L - T)\odot f'(Z_L)$.)
+# 3. **Hidden deltas.** For $l = L-1, \dots, 1$: $\ \Delta_l = \big(\Delta_{l+1} W_{l+1}^\top\big) \odot f'(Z_l)$.
+# 4. **Gradients.** $\ \dfrac{\partial L}{\partial W_l} = A_{l-1}^\top \Delta_l$, $\ \dfrac{\partial L}{\partial b_l} = \sum_n (\Delta_l)_{n,:}$.
+# 5. **Update, with momentum** (chapter 3). Each parameter keeps a velocity $V$, zero at the start:
+#    $V_l \leftarrow \mu V_l - \eta\, \dfrac{\partial L}{\partial W_l}$, $\ W_l \leftarrow W_l + V_l$, and the same
+#    for $b_l$. With $\mu = 0$ this is plain gradient descent; $\mu = 0.5$ keeps half of the last step.
+#
+# Steps 1-4 are `mlp_backward` above. The cell adds step 5 and trains a 3-5-4-2 network, then
+# trains a copy of it with the library's optimiser, `bl.SGD(lr, momentum)`, as an independent check:
+# the two loss curves must be the same.
+
+# %%
+def train_with_momentum(net, X, T, lr, mu, epochs):
+    """The five steps, `epochs` times, on the whole batch; returns the loss before each update."""
+    velocity = [{k: np.zeros_like(layer.params[k]) for k in ("W", "b")} for layer in net.layers]
+    losses = []
+    for _ in range(epochs):
+        loss, grads = mlp_backward(net, X, T)                        # steps 1-4
+        losses.append(loss)
+        for layer, g, v in zip(net.layers, grads, velocity):         # step 5
+            for k in ("W", "b"):
+                v[k] = mu * v[k] - lr * g[k]
+                layer.params[k] += v[k]
+    return np.array(losses)
+
+
+losses_ours = train_with_momentum(bl.MLP([3, 5, 4, 2], activation="tanh", output="identity", seed=1),
+                                  X, T, lr=0.1, mu=0.5, epochs=100)
+net_lib = bl.MLP([3, 5, 4, 2], activation="tanh", output="identity", seed=1)
+optimiser, losses_lib = bl.SGD(lr=0.1, momentum=0.5), []
+for _ in range(100):
+    loss, grads = net_lib.loss_and_grads(X, T, loss="mse")
+    losses_lib.append(loss)
+    optimiser.step(net_lib.params, grads)
+losses_plain = train_with_momentum(bl.MLP([3, 5, 4, 2], activation="tanh", output="identity", seed=1),
+                                   X, T, lr=0.1, mu=0.0, epochs=100)
+print(f"loss at the start {losses_ours[0]:.4f}; after 100 steps: momentum 0.5 {losses_ours[-1]:.4f} "
+      f"(bl.SGD: {losses_lib[-1]:.4f}), no momentum {losses_plain[-1]:.4f}")
+assert np.allclose(losses_ours, losses_lib, rtol=1e-9, atol=0), \
+    f"our five steps and the library's optimiser should give the same loss curve. {COURSE_BUG}"
+assert losses_ours[-1] < losses_plain[-1] < losses_ours[0], \
+    f"both runs should lower the loss, the one with momentum more. {COURSE_BUG}"
+
+# %% [markdown]
+# > ⚠️ **Common mistake: formulas for the other layout.** The algorithm is often written for one sample
+# > as a column vector $a$, with the weights stored as the course stores them, $(n_{\text{in}}, n_{\text{out}})$,
+# > so that the forward pass is $z_l = W_l^\top a_{l-1} + b_l$. Then the backward formulas must be
+# > transposed to match: $\delta_l = W_{l+1}\,\delta_{l+1} \odot f'(z_l)$ and
+# > $\partial L/\partial W_l = a_{l-1}\,\delta_l^\top$, of shape $(n_{\text{in}}, n_{\text{out}})$ like $W_l$. Three slips
+# > are common, each borrowed from the layout that stores $W$ as $(n_{\text{out}}, n_{\text{in}})$:
+# > - the hidden delta written $W_{l+1}^\top \delta_{l+1}$: with layers of different widths the shapes do
+# >   not even fit; with equal widths it runs and is wrong;
+# > - the update written $\Delta W_l = \delta_l\, a_{l-1}^\top$: an $(n_{\text{out}}, n_{\text{in}})$ matrix, the
+# >   transpose of what $W_l$ needs;
+# > - the last layer's weight gradient set equal to its delta, $\partial L/\partial W_L = \delta_L$: $\delta_L$ has
+# >   one entry per *unit*, $\partial L/\partial W_L$ one per *weight*; the missing factor is the activation
+# >   $a_{L-1}$ entering each weight ($\partial L/\partial W_L = a_{L-1}\delta_L^\top$).
+# >
+# > Code that "works" anyway has usually fixed the shapes silently with a `.T` somewhere. The check is
+# > the one from section 1: a gradient has the shape of what it differentiates, and agrees with
+# > central differences. The cell shows all three slips on a 4-3-2 network (sigmoid hidden layer, linear
+# > output, $L = \tfrac12\|a_2 - t\|^2$), and the first one again on a 3-3-3 network, where it runs.
+
+# %%
+def column_case(sizes, seed):
+    """One sample as a column; weights stored (n_in, n_out); forward z = W^T a + b. Returns a dict."""
+    rng_ = np.random.default_rng(seed)
+    c = {"W1": rng_.normal(size=sizes[:2]), "W2": rng_.normal(size=sizes[1:]),
+         "b1": rng_.normal(size=(sizes[1], 1)), "b2": rng_.normal(size=(sizes[2], 1)),
+         "x": rng_.normal(size=(sizes[0], 1)), "t": rng_.normal(size=(sizes[2], 1))}
+    c["z1"] = c["W1"].T @ c["x"] + c["b1"]
+    c["a1"] = bl.sigmoid(c["z1"])
+    c["delta2"] = c["W2"].T @ c["a1"] + c["b2"] - c["t"]             # linear output: a2 - t
+    c["loss"] = lambda W2: 0.5 * np.sum((W2.T @ c["a1"] + c["b2"] - c["t"]) ** 2)
+    c["loss_z1"] = lambda z1: 0.5 * np.sum((c["W2"].T @ bl.sigmoid(z1) + c["b2"] - c["t"]) ** 2)
+    return c
+
+
+c = column_case((4, 3, 2), seed=5)
+delta1 = (c["W2"] @ c["delta2"]) * bl.sigmoid_prime(c["z1"])        # right: (3, 2)(2, 1) -> (3, 1)
+dW2 = c["a1"] @ c["delta2"].T                                        # right: (3, 1)(1, 2) -> (3, 2), like W2
+err_delta1 = bl.rel_error(delta1, bl.numerical_gradient(c["loss_z1"], c["z1"].copy()))
+err_dW2 = bl.rel_error(dW2, bl.numerical_gradient(c["loss"], c["W2"].copy()))
+print(f"right:  delta1 {delta1.shape}, rel error {err_delta1:.0e};  dL/dW2 {dW2.shape} (W2 is {c['W2'].shape}), "
+      f"rel error {err_dW2:.0e}")
+try:
+    c["W2"].T @ c["delta2"]
+    slip1 = "ran"
+except ValueError as e:
+    slip1 = f"ValueError: {str(e)[:60]}..."
+print(f"slip 1: W2^T delta2 with W2 {c['W2'].shape}, delta2 {c['delta2'].shape} -> {slip1}")
+slip2_shape, slip3_size = (c["delta2"] @ c["a1"].T).shape, c["delta2"].size
+print(f"slip 2: delta2 a1^T has shape {slip2_shape}, W2 has shape {c['W2'].shape}")
+print(f"slip 3: delta2 has {slip3_size} entries, W2 has {c['W2'].size} weights")
+
+c = column_case((3, 3, 3), seed=6)
+numeric_delta1 = bl.numerical_gradient(c["loss_z1"], c["z1"].copy())
+right = (c["W2"] @ c["delta2"]) * bl.sigmoid_prime(c["z1"])
+slipped = (c["W2"].T @ c["delta2"]) * bl.sigmoid_prime(c["z1"])
+print(f"3-3-3 network: W2 delta2 rel error {bl.rel_error(right, numeric_delta1):.0e};  "
+      f"W2^T delta2 runs, rel error {bl.rel_error(slipped, numeric_delta1):.1f}")
+assert err_delta1 < 1e-7 and err_dW2 < 1e-7 and dW2.shape == (3, 2), \
+    f"the right formulas should have W's shape and match central differences. {COURSE_BUG}"
+assert slip1.startswith("ValueError") and slip2_shape == (2, 3) and slip3_size == 2, \
+    f"on the 4-3-2 network slip 1 should fail, slip 2 give a (2, 3) matrix, slip 3 have 2 entries. {COURSE_BUG}"
+assert bl.rel_error(right, numeric_delta1) < 1e-7 < 0.1 < bl.rel_error(slipped, numeric_delta1), \
+    f"on the 3-3-3 network the slipped hidden delta should be far off. {COURSE_BUG}"
+
+# %% [markdown]
+# ## 6. Two more common mistakes in the output delta
+#
+# The output delta for a sigmoid output and the squared error is short to derive, and two slips are
+# common when it is written by hand.
+#
+# > ⚠️ **Common mistake: the sign in the sigmoid.** Writing the sigmoid as $\frac{1}{1 - e^{-z}}$ instead
+# > of $\sigma(z) = \frac{1}{1 + e^{-z}}$. With the minus sign the function is not a sigmoid at all: it is
+# > infinite at $z = 0$, above 1 for $z > 0$ and negative for $z < 0$, and its derivative is not
+# > $\sigma(1-\sigma)$. On paper the next line usually goes on with the right $\sigma' = \sigma(1-\sigma)$, so
+# > the slip is only in the writing; copied into code, it breaks everything.
+
+# %%
+h_values = np.array([-2.0, -0.5, 0.5, 2.0])
+with np.errstate(divide="ignore"):
+    wrong_sigmoid = 1 / (1 - np.exp(-h_values))
+print("1/(1 + e^-h):", bl.sigmoid(h_values))
+print("1/(1 - e^-h):", wrong_sigmoid, "  <- not in (0, 1); at h = 0 it is 1/0")
+assert np.all((bl.sigmoid(h_values) > 0) & (bl.sigmoid(h_values) < 1)), f"the sigmoid should lie in (0, 1). {COURSE_BUG}"
+assert np.any(wrong_sigmoid < 0) and np.any(wrong_sigmoid > 1), f"1/(1 - e^-h) should leave (0, 1). {COURSE_BUG}"
+
+# %% [markdown]
+# > ⚠️ **Common mistake: where the sum over samples goes.** For the mean squared error
+# > $C = \frac1N\sum_n (a_n - t_n)^2$ of a sigmoid output, it is tempting to write the output delta of a
+# > batch as $\frac{2}{N}\big[\sum_n (a_n - t_n)\big] \odot a(1 - a)$: first add up the errors of all
+# > samples, then multiply by per-sample factors. The sum belongs **outside** the product. Each sample
+# > has its own delta, $\delta_n = \frac{2}{N}(a_n - t_n)\, a_n(1-a_n)$, and the sum over samples happens
+# > in equation (3), inside the matrix product $A_{L-1}^\top \Delta_L$. Below, on a sigmoid output layer
+# > with four samples, summing first gives a different gradient; the per-sample form agrees with
+# > central differences.
+
+# %%
+rng = np.random.default_rng(0)
+A_prev4, Y4 = rng.normal(size=(4, 3)), np.array([[1.0], [0.0], [1.0], [0.0]])
+W_out = rng.normal(size=(3, 1))
+H = bl.sigmoid(A_prev4 @ W_out)                               # outputs a_n, (4, 1)
+C = lambda W_: np.mean((bl.sigmoid(A_prev4 @ W_) - Y4) ** 2)  # C = (1/N) sum_n (a_n - t_n)^2
+N = len(Y4)
+
+delta_right = 2 / N * (H - Y4) * H * (1 - H)                  # one delta per sample
+delta_summed = 2 / N * np.sum(H - Y4) * H * (1 - H)           # sum of errors first (the mistake)
+numeric = bl.numerical_gradient(lambda _: C(W_out), W_out)
+print(f"per-sample deltas: relative error {bl.rel_error(A_prev4.T @ delta_right, numeric):.1e}   (below 1e-7: right)")
+print(f"summed first:      relative error {bl.rel_error(A_prev4.T @ delta_summed, numeric):.2f}      (wrong)")
+assert bl.rel_error(A_prev4.T @ delta_right, numeric) < 1e-7, f"per-sample deltas should match central differences. {COURSE_BUG}"
+assert bl.rel_error(A_prev4.T @ delta_summed, numeric) > 0.1, f"summing the errors first should be far off. {COURSE_BUG}"
+
+# %% [markdown]
 # ## 7. Loops against matrices
 #
 # Equation (3) says $\partial L/\partial W_{ij} = \sum_n A_{ni}\Delta_{nj}$. Written as three nested
@@ -371,26 +522,16 @@ def dW_loops(A_prev, Delta):
     return dW
 
 
-def best_time(fn, repeat):
-    """The fastest of `repeat` runs, in seconds."""
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 rng = np.random.default_rng(0)
 widths, t_loops, t_matrix = [4, 8, 16, 32], [], []
 for n in widths:                                   # N = n_in = n_out = n
     A_, D_ = rng.normal(size=(n, n)), rng.normal(size=(n, n))
-    assert np.allclose(dW_loops(A_, D_), A_.T @ D_)
+    assert np.allclose(dW_loops(A_, D_), A_.T @ D_), f"the loops and A.T @ Delta should give the same dW. {COURSE_BUG}"
     t_loops.append(best_time(lambda: dW_loops(A_, D_), 2))
     t_matrix.append(best_time(lambda: A_.T @ D_, 20))
     print(f"N = n_in = n_out = {n:3d}: loops {t_loops[-1] * 1e3:8.3f} ms   A.T @ Delta {t_matrix[-1] * 1e3:7.4f} ms"
           f"   ({t_loops[-1] / t_matrix[-1]:,.0f} times faster)")
-assert t_matrix[-1] < t_loops[-1]
+assert t_loops[-1] > 100 * t_matrix[-1], f"at n = 32 the matrix product should be over 100 times faster. {COURSE_BUG}"
 
 # %%
 fig, (ax,) = plots.new_figure(size=(5, 3.4))
@@ -408,8 +549,9 @@ fig
 # %% [markdown]
 # The loops' time grows like $n^3$ (slope 3 on the log-log plot): doubling every size makes eight
 # times the work. The matrix product does the same work, but at these sizes its time is almost all
-# call overhead, and it is thousands of times faster at $n = 32$.
-# The other alternative, document 003's finite differences, needs two full forward passes **per
+# call overhead, and it is more than a hundred times faster at $n = 32$ (the cell checks that; on most
+# machines it is thousands).
+# The other alternative, chapter 4's finite differences, needs two full forward passes **per
 # parameter**; backpropagation gets all of them for about the cost of two. For the 4-layer net above:
 
 # %%
@@ -417,34 +559,39 @@ t_backprop = best_time(lambda: net.loss_and_grads(X, T, loss="mse"), 20)
 t_numeric = best_time(lambda: bl.gradient_check(net, X, T, loss="mse"), 1)
 print(f"{net.n_params} parameters: backprop {t_backprop * 1e3:.3f} ms, central differences {t_numeric * 1e3:.1f} ms "
       f"({t_numeric / t_backprop:,.0f} times slower)")
-assert t_numeric > t_backprop
+assert t_numeric > t_backprop, f"finite differences should be slower than one backward pass. {COURSE_BUG}"
 
 # %% [markdown]
 # ## 8. Try it: depth, width and learning rate
 #
-# The playground below trains a network, with exactly the backward pass of this chapter, on a 2-D data
-# set: two rings, one class each. The left panel is the decision boundary (white-edged points are the
-# training set, black-edged the test set), the middle one the loss, the right one the size of each
-# layer's weight gradient $\|A_{l-1}^\top \Delta_l\|$ per epoch. Every change retrains from scratch.
+# The playground below trains a network, with exactly the backward pass of this chapter and the
+# squared error $L = \frac1N\sum_n \tfrac12 (a_n - t_n)^2$ on one sigmoid output, on a 2-D data set: two
+# rings, one class each. The left panel is the decision boundary (white-edged points are the training
+# set, black-edged the test set), the middle one the loss, the right one the size of each layer's
+# weight gradient $\|A_{l-1}^\top \Delta_l\|$ per epoch. Every change of a slider starts again from
+# fresh weights and trains 200 epochs, so what you see is where 200 epochs get with that setting.
 #
 # - **hidden layers** = 0 leaves a single sigmoid unit: its boundary is a straight line and it cannot
-#   separate the rings. One hidden layer of a few units can.
-# - **width** = 1 or 2 is too narrow for a closed boundary; 4-8 units make one.
-# - **learning rate**: at 0.01 the loss hardly moves in 200 epochs; from about 0.3 to 3 it converges;
-#   at 10 the steps overshoot and the loss ends higher than it started; at 30 training diverges and
-#   the status line says so.
+#   separate the rings (it stays near 50% right). One hidden layer of a few units can.
+# - **width** = 1 is no better than chance; 2 units bend the boundary (between 70% and 90% right);
+#   4 units already close it around the inner ring.
+# - **learning rate**: at 0.01 the loss hardly moves in 200 epochs; at 0.3 it learns, but 200 epochs
+#   leave it below 90% right on the training set; from 3 up to 30, the top of the slider, the rings
+#   are separated. With a sigmoid output the squared error's gradient stays bounded, so even 30 does
+#   not make this network diverge (chapter 6 shows the price of that sigmoid slope: slow starts).
 # - **Play** keeps training; **Step** trains one frame; **Reset** goes back to the initial weights.
 
 # %%
-playground = Playground(dataset="circles", depth=2, width=8, activation="tanh", lr=0.5, seed=0,
+playground = Playground(dataset="circles", depth=2, width=8, activation="tanh", lr=3.0, seed=0, loss="mse",
                         initial_epochs=200, initial_budget=None)
 playground
 
 # %%
 # What a headless run shows: the 2-8-8-1 network after 200 epochs separates the rings.
 print(playground, f"- training accuracy {playground.accuracy('train'):.0%}, test {playground.accuracy('test'):.0%}")
-assert playground.net.sizes == [2, 8, 8, 1] and playground.history.epochs == 200
-assert playground.accuracy("test") > 0.9
+assert playground.net.sizes == [2, 8, 8, 1] and playground.history.epochs == 200, \
+    f"the playground should start as a 2-8-8-1 network trained 200 epochs. {COURSE_BUG}"
+assert playground.accuracy("test") > 0.9, f"after 200 epochs the rings should be separated (test accuracy > 90%). {COURSE_BUG}"
 
 # %% [markdown]
 # ## Exercises
@@ -576,12 +723,16 @@ ch05.check_two_layer_backward(two_layer_backward, hidden=True)
 #   $\partial L/\partial A_{\text{prev}} = \Delta W^\top$, with the shapes as a check;
 # - collected backpropagation into four equations: output delta, hidden delta
 #   $\Delta_l = (\Delta_{l+1}W_{l+1}^\top)\odot f'(Z_l)$, weight gradient and bias gradient;
-# - saw that document 004's column form $\delta_1 = W_1^\top\delta_2 \circ f'(z_1)$,
-#   $\partial L/\partial W_1 = \delta_2 a_1^\top$ is the same computation transposed, and translated
-#   between the documents' letters (watch Bishop's $a$/$z$ swap);
-# - corrected document 000's $1/(1 - e^{-h})$ and its sum over samples;
-# - wrote a full MLP backward pass, checked it against `backprop_lib` and central differences, and
-#   timed it: matrices beat loops by orders of magnitude, and backprop beats finite differences by the
+# - ran one $1\times2$ sample through two layers in matrix form and checked every gradient;
+# - saw that the column form $\delta_1 = W_1^\top\delta_2 \circ f'(z_1)$, $\partial L/\partial W_1 = \delta_2 a_1^\top$
+#   of many textbooks is the same computation transposed;
+# - wrote a full MLP backward pass, checked it against `backprop_lib` and central differences;
+# - wrote the whole training algorithm (feed-forward, output delta, hidden deltas, gradients, update
+#   with momentum) and checked it against the library's optimiser;
+# - met the common mistakes: backward formulas for the other weight layout (shapes that do not fit, or
+#   fit and are wrong), a weight gradient equated with a delta, $1/(1 - e^{-z})$ for the sigmoid, and the
+#   sum over samples in the wrong place;
+# - timed the backward pass: matrices beat loops by orders of magnitude, and backprop beats finite differences by the
 #   number of parameters.
 #
 # **Next:** [Chapter 6 · Softmax and cross-entropy](06_softmax_cross_entropy.ipynb) replaces the

@@ -13,7 +13,8 @@ noise, test fraction, activation, initialisation, depth (hidden layers), width (
 layer), learning rate (log scale), batch size; Play / Pause, Step, Reset and an epoch counter.
 
 * Two classes: one sigmoid output unit; three or more: a softmax over `classes` outputs. The loss
-  is always cross-entropy.
+  is the cross-entropy, or with loss="mse" the squared error (chapter 5); the loss panel's title
+  names it.
 * The constructor trains exactly `initial_epochs` epochs, so a notebook run headless shows (the same)
   trained state every time. A structural change (data set, classes, noise, test fraction,
   activation, initialisation, depth, width) builds a new network and trains a short initial run
@@ -25,7 +26,7 @@ layer), learning rate (log scale), batch size; Play / Pause, Step, Reset and an 
 * Play is driven by the ticks of an ipywidgets.Play: the kernel is free between frames, so the
   sliders keep working while the network trains. A frame (Play tick, Step, `.step()`) trains
   `epochs_per_frame` epochs, or fewer if they take longer than `frame_budget` seconds (at least one).
-* If the loss becomes NaN/inf, or grows to `blowup` times its first-epoch value, training stops,
+* If the loss becomes NaN/inf, or grows to `blowup` times its value before training, training stops,
   Play is paused and the status line explains that the learning rate is too large; the decision
   boundary of the wrecked weights is not drawn.
 
@@ -36,25 +37,28 @@ keeps them if the new curves fit), so the expensive axes, ticks and labels are r
 limit changes. Callbacks hold the controls' lock: JupyterLab may deliver widget messages to a kernel
 subshell, i.e. another thread.
 
-Import it from backprop_lib.widgets (this module needs matplotlib and ipywidgets).
+Import it from backprop_lib.widgets.
 """
 from __future__ import annotations
 
-import functools
 import math
-import numbers
 import time
 
 import ipywidgets as W
+import matplotlib
 import numpy as np
-from matplotlib.artist import Artist
-from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.lines import Line2D
 
-from ._display import ShowsWidget
-from . import datasets, plots
-from .layers import INITS
-from .mlp import MLP
-from .train import Trainer
+from .. import datasets, plots
+from .._validate import one_of, real_number, whole_number
+from ..layers import INITS
+from ..mlp import MLP
+from ..train import Trainer
+from ..plots.fast import HeatMap, log_ticks, nice_ceil, nice_floor, positive_finite, set_ticks
+from .base import FigureView, ShowsWidget, TrainingControls, locked
+
+LOSS_TITLES = {"cross_entropy": "cross-entropy", "mse": "squared error"}
 
 DATASETS = {"xor": "XOR", "circles": "circles", "moons": "moons", "spirals": "spirals",
             "blobs": "Gaussian blobs"}
@@ -64,159 +68,6 @@ ACTIVATIONS = ("tanh", "relu", "sigmoid")
 BATCH_SIZES = (1, 2, 4, 8, 16, 32, 64, "all")   # "all": the whole training set (full-batch descent)
 MAX_DEPTH, MAX_WIDTH, MAX_CLASSES = 10, 32, 6
 LR_RANGE = (-3.0, 1.5)               # the learning-rate slider's range, as powers of ten
-
-
-# -- axis limits that move in steps, so the cached background rarely needs redrawing -----------------
-def _nice_ceil(v: float) -> float:
-    """The smallest number of the form {1, 2, 5} x 10^k that is >= v (v > 0)."""
-    k = math.floor(math.log10(v))
-    for m in (1, 2, 5, 10):
-        if m * 10.0 ** k >= v * (1 - 1e-9):
-            return m * 10.0 ** k
-    return 10.0 ** (k + 1)
-
-
-def _nice_floor(v: float) -> float:
-    """The largest number of the form {1, 2, 5} x 10^k that is <= v (v > 0)."""
-    k = math.floor(math.log10(v))
-    for m in (5, 2, 1):
-        if m * 10.0 ** k <= v * (1 + 1e-9):
-            return m * 10.0 ** k
-    return 10.0 ** (k - 1)
-
-
-def _label(v: float) -> str:
-    """A short tick label: 0.05, 200, 1e-05 (at most five characters)."""
-    if v == 0:
-        return "0"
-    if 1e-3 <= abs(v) < 1e5:
-        return f"{v:g}"
-    m, k = f"{v:.0e}".split("e")
-    return f"{m}e{int(k)}"
-
-
-def _log_ticks(lo: float, hi: float) -> list[float]:
-    """Tick positions for a log axis from lo to hi: 1-2-5 steps on a short range, decades otherwise."""
-    k0, k1 = math.floor(math.log10(lo)), math.ceil(math.log10(hi))
-    for mantissas in ((1, 2, 5), (1,)):
-        ticks = [m * 10.0 ** k for k in range(k0, k1 + 1) for m in mantissas
-                 if lo * (1 - 1e-9) <= m * 10.0 ** k <= hi * (1 + 1e-9)]
-        if len(ticks) <= 5:
-            return ticks
-    step = math.ceil((k1 - k0) / 5)
-    return [10.0 ** k for k in range(k0, k1 + 1, step)]
-
-
-def _set_ticks(axis, ticks) -> None:
-    axis.set_major_locator(FixedLocator(ticks))
-    axis.set_major_formatter(FixedFormatter([_label(t) for t in ticks]))
-    axis.set_minor_locator(NullLocator())
-
-
-def _positive_finite(*arrays) -> np.ndarray:
-    values = np.concatenate([np.asarray(a, dtype=float).ravel() for a in arrays])
-    return values[np.isfinite(values) & (values > 0)]
-
-
-def _interpolation_weights(n_out: int, n_in: int) -> tuple[np.ndarray, np.ndarray]:
-    """Linear interpolation from n_in samples spanning an interval (its ends included) to the centres
-    of n_out pixels covering it: pixel p = (1 - f[p]) * sample[i[p]] + f[p] * sample[i[p] + 1]."""
-    u = (np.arange(n_out) + 0.5) / n_out * (n_in - 1)
-    i = np.clip(np.floor(u).astype(int), 0, max(n_in - 2, 0))
-    f = np.clip(u - i, 0.0, 1.0) if n_in > 1 else np.zeros(n_out)
-    return i, f
-
-
-class _HeatMap(Artist):
-    """Draws a BoundaryPlot's RGBA grid (its AxesImage's data, origin lower, spanning the axes) straight
-    into the renderer, upsampled bilinearly with numpy. It looks like the
-    AxesImage but skips matplotlib's general image pipeline, which costs more than the rest of a
-    frame's drawing together; the AxesImage itself is hidden."""
-
-    def __init__(self, image, ax):
-        super().__init__()
-        self.source, self.box_axes = image, ax
-        self.set_zorder(image.get_zorder())
-        self._weights = self._buffers = None
-
-    def _prepare(self, key) -> None:
-        r0, r1, w, h = key
-        weights = []
-        for n_out, n_in in ((h, r0), (w, r1)):
-            i, f = _interpolation_weights(n_out, n_in)
-            weights.append((i, np.minimum(i + 1, n_in - 1), 1 - f, f))
-        (iy, ny, y0, y1), (ix, nx, x0, x1) = weights
-        self._weights = (key, (iy, ny, y0[:, None, None], y1[:, None, None]),
-                         (ix, nx, x0[None, :, None], x1[None, :, None]))
-        self._buffers = (np.empty((r0, w, 4)), np.empty((r0, w, 4)), np.empty((h, w, 4)), np.empty((h, w, 4)),
-                         np.empty((h, w, 4), dtype=np.uint8))
-
-    def draw(self, renderer) -> None:
-        if not self.get_visible():
-            return
-        rgba = np.asarray(self.source.get_array(), dtype=float)
-        box = self.box_axes.bbox
-        x0, y0 = int(round(box.x0)), int(round(box.y0))
-        w, h = int(round(box.x1)) - x0, int(round(box.y1)) - y0
-        if rgba.ndim != 3 or w < 1 or h < 1:
-            return
-        r0, r1 = rgba.shape[:2]
-        key = (r0, r1, w, h)
-        if self._weights is None or self._weights[0] != key:
-            self._prepare(key)
-        _, (iy, ny, wy0, wy1), (ix, nx, wx0, wx1) = self._weights
-        wide, wide2, out, out2, pixels = self._buffers
-        # bilinear: along x into (r0, w, 4), then along y into (h, w, 4); element-wise into buffers
-        # kept between frames (fresh megabyte-sized arrays cost page faults, more than the arithmetic)
-        np.take(rgba, ix, axis=1, out=wide, mode="clip")
-        np.take(rgba, nx, axis=1, out=wide2, mode="clip")
-        wide *= wx0
-        wide2 *= wx1
-        wide += wide2
-        np.take(wide, iy, axis=0, out=out, mode="clip")
-        np.take(wide, ny, axis=0, out=out2, mode="clip")
-        out *= wy0
-        out2 *= wy1
-        out += out2
-        out *= 255
-        out += 0.5
-        np.clip(out, 0, 255, out=out)
-        pixels[...] = out            # row 0 at the bottom, like the grid
-        gc = renderer.new_gc()
-        gc.set_clip_rectangle(box)
-        renderer.draw_image(gc, x0, y0, pixels)
-        gc.restore()
-        self.stale = False
-
-
-def _locked(method):
-    """Run a Playground method holding its controls' lock: widget callbacks may run in other threads
-    (kernel subshells), see widgets.TrainingControls."""
-
-    @functools.wraps(method)
-    def run(self, *args, **kwargs):
-        with self.controls.lock:
-            return method(self, *args, **kwargs)
-
-    return run
-
-
-def _check_int(name: str, value, lo: int, hi: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not lo <= value <= hi:
-        raise ValueError(f"{name} must be a whole number from {lo} to {hi}, got {value!r}")
-    return int(value)
-
-
-def _check_real(name: str, value, lo: float, hi: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not lo <= value <= hi:
-        raise ValueError(f"{name} must be a number from {lo:g} to {hi:g}, got {value!r}")
-    return float(value)
-
-
-def _check_choice(name: str, value, options) -> object:
-    if value not in options:
-        raise ValueError(f"{name} must be one of {', '.join(repr(o) for o in options)}; got {value!r}")
-    return value
 
 
 class Playground(ShowsWidget):
@@ -231,7 +82,7 @@ class Playground(ShowsWidget):
       lr: 1e-3..31.6;  batch_size: 1, 2, 4, ..., 64 or "all" (or None: every training point);
       epochs_per_frame, frame_budget (seconds, None: no limit): what one frame trains;
       initial_epochs, initial_budget: the short run after every change;
-      blowup: the loss growth (x first epoch) that counts as diverged;
+      blowup: the loss growth (x the untrained loss) that counts as diverged;
       resolution: the decision-boundary grid;  dpi, interval (ms between Play ticks).
 
     Attributes: the controls .dataset, .classes, .noise, .test_fraction, .activation, .init, .depth,
@@ -246,27 +97,28 @@ class Playground(ShowsWidget):
                  test_fraction: float = 0.3, batch_size: int | None = None, init: str = "auto", n: int = 200,
                  epochs_per_frame: int = 10, frame_budget: float | None = 0.04, initial_epochs: int = 50,
                  initial_budget: float | None = 0.075, blowup: float = 20.0, resolution: int = 50,
-                 dpi: int = 72, interval: int = 150):
-        _check_choice("dataset", dataset, tuple(DATASETS))
+                 dpi: int = 72, interval: int = 150, loss: str = "cross_entropy"):
+        one_of("dataset", dataset, tuple(DATASETS))
         if classes is None:
             classes = 3 if dataset == "spirals" else 2
-        classes = _check_int("classes", classes, 2, MAX_CLASSES)
-        depth = _check_int("depth", depth, 0, MAX_DEPTH)
-        width = _check_int("width", width, 1, MAX_WIDTH)
-        _check_choice("activation", activation, ACTIVATIONS)
-        _check_choice("init", init, INITS)
-        _check_real("lr", lr, 10 ** LR_RANGE[0], 10 ** LR_RANGE[1])
-        batch_size = _check_choice("batch_size", "all" if batch_size is None else batch_size, BATCH_SIZES)
-        noise = _check_real("noise", noise, 0.0, 0.5)
-        test_fraction = _check_real("test_fraction", test_fraction, 0.1, 0.9)
-        self.n = _check_int("n", n, 20, 100_000)
+        classes = whole_number(classes, "classes", minimum=2, maximum=MAX_CLASSES)
+        depth = whole_number(depth, "depth", minimum=0, maximum=MAX_DEPTH)
+        width = whole_number(width, "width", minimum=1, maximum=MAX_WIDTH)
+        one_of("activation", activation, ACTIVATIONS)
+        one_of("init", init, INITS)
+        real_number(lr, "lr", low=10 ** LR_RANGE[0], high=10 ** LR_RANGE[1])
+        batch_size = one_of("batch_size", "all" if batch_size is None else batch_size, BATCH_SIZES)
+        noise = real_number(noise, "noise", low=0.0, high=0.5)
+        test_fraction = real_number(test_fraction, "test_fraction", low=0.1, high=0.9)
+        self.n = whole_number(n, "n", minimum=20, maximum=100_000)
         self.seed = seed
-        self.epochs_per_frame = _check_int("epochs_per_frame", epochs_per_frame, 1, 10**6)
-        self.initial_epochs = _check_int("initial_epochs", initial_epochs, 0, 10**6)
+        self.epochs_per_frame = whole_number(epochs_per_frame, "epochs_per_frame", minimum=1, maximum=10**6)
+        self.initial_epochs = whole_number(initial_epochs, "initial_epochs", minimum=0, maximum=10**6)
         self.frame_budget, self.initial_budget = frame_budget, initial_budget
-        self.blowup = _check_real("blowup", blowup, 1.0, math.inf)
-        self.resolution = _check_int("resolution", resolution, 10, 400)
-        dpi, interval = _check_int("dpi", dpi, 20, 300), _check_int("interval", interval, 10, 60_000)
+        self.blowup = real_number(blowup, "blowup", low=1.0, high=math.inf)
+        self.loss_name = one_of("loss", loss, tuple(LOSS_TITLES))
+        self.resolution = whole_number(resolution, "resolution", minimum=10, maximum=400)
+        dpi, interval = whole_number(dpi, "dpi", minimum=20, maximum=300), whole_number(interval, "interval", minimum=10, maximum=60_000)
 
         # -- controls -------------------------------------------------------------------------------
         style = {"description_width": "initial"}
@@ -289,8 +141,6 @@ class Playground(ShowsWidget):
         self.batch_size = W.SelectionSlider(options=list(BATCH_SIZES),
                                             value=batch_size, description="batch size", **slider)
 
-        from .widgets import FigureView, TrainingControls
-
         self.controls = c = TrainingControls(self.step, self.reset, interval=interval)
         self.play, self.step_button, self.reset_button = c.play, c.step_button, c.reset_button
         self.epoch_label, self.status, self.log = c.epoch_label, c.status, c.log
@@ -298,7 +148,7 @@ class Playground(ShowsWidget):
         # -- figure: decision boundary | loss | gradient norm per layer -------------------------------
         fig, (self._ax_boundary, ax_loss, ax_grad) = plots.new_figure(ncols=3, size=(3.3, 2.9), dpi=dpi)
         self.fig = fig
-        self.loss_plot = plots.LossPlot(ax_loss, title="loss (cross-entropy)", test=True)
+        self.loss_plot = plots.LossPlot(ax_loss, title=f"loss ({LOSS_TITLES[self.loss_name]})", test=True)
         self.grad_plot = plots.GradNormPlot(ax_grad, title="gradient norm per layer")
         self._make_grad_lines()
         self._limits = {}
@@ -349,13 +199,13 @@ class Playground(ShowsWidget):
                                       c=np.array(plots.CLASS_COLORS)[self.y_test % len(plots.CLASS_COLORS)], edgecolors="black",
                                       linewidths=0.7)
         ax.set_xlabel("edge: white = train, black = test", fontsize=8)
-        self.diverged_text = ax.text(0.5, 0.5, "training diverged:\nthe learning rate is too large",
+        self.diverged_text = ax.text(0.5, 0.5, "training diverged:\nsee the message above",
                                      transform=ax.transAxes, ha="center", va="center", fontsize=10,
                                      color="#b00020", zorder=5, visible=False,
                                      bbox=dict(boxstyle="round", facecolor="white", alpha=0.9,
                                                edgecolor="#b00020"))
         bp.image.set_visible(False)            # drawn by the cheaper _HeatMap instead
-        self.heatmap = _HeatMap(bp.image, ax)
+        self.heatmap = HeatMap(bp.image, ax)
         ax.add_artist(self.heatmap)
         self.boundary_plot = bp
         self._version += 1
@@ -375,9 +225,9 @@ class Playground(ShowsWidget):
         k = self.n_classes
         self.net = MLP(self.sizes(), activation=self.activation.value, output="sigmoid" if k == 2 else "softmax",
                        init=self.init.value, seed=self.seed)
-        self.trainer = Trainer(self.net, self.X_train, self.y_train, loss="cross_entropy", lr=self.lr.value,
+        self.trainer = Trainer(self.net, self.X_train, self.y_train, loss=self.loss_name, lr=self.lr.value,
                                batch_size=self.batch_size_value, seed=self.seed, X_val=self.X_test,
-                               T_val=self.y_test, warn=False)
+                               T_val=self.y_test, warn=False, blowup=self.blowup)
         if train:
             self._train(self.initial_epochs, self.initial_budget)
 
@@ -396,30 +246,16 @@ class Playground(ShowsWidget):
                 break
             run(1)
             done += 1
-            self._check_blowup()
         return done
 
-    def _check_blowup(self) -> None:
-        h = self.history
-        loss = h.loss
-        if h.diverged or loss.size < 2:
-            return
-        bad = np.flatnonzero(loss > self.blowup * loss[0])
-        if bad.size:
-            epoch, lr = int(bad[0]) + 1, self.lr.value
-            h.diverged, h.diverged_epoch = True, epoch
-            h.message = (f"Training diverged at epoch {epoch}: the loss jumped from {loss[0]:.3g} to "
-                         f"{loss[bad[0]]:.3g}. The steps overshoot and grow: the learning rate lr={lr:.3g} "
-                         f"is too large for this network. Try a smaller one, e.g. lr={lr / 10:.3g}.")
-
-    @_locked
+    @locked
     def step(self) -> None:
         """Train one frame (`epochs_per_frame` epochs, or fewer if over `frame_budget`) and redraw."""
         if not self.history.diverged:
             self._train(self.epochs_per_frame, self.frame_budget)
         self.redraw()
 
-    @_locked
+    @locked
     def restart(self, epochs: int | None = None) -> None:
         """Back to the initial weights (new learning rate / batch size), train `epochs` (default
         `initial_epochs`), redraw."""
@@ -427,17 +263,17 @@ class Playground(ShowsWidget):
         self._train(self.initial_epochs if epochs is None else epochs, self.initial_budget)
         self.redraw()
 
-    @_locked
+    @locked
     def reset(self) -> None:
         """Back to the initial weights at epoch 0 (what the Reset button does); Play trains from there."""
         self.restart(0)
 
-    @_locked
+    @locked
     def _on_net_change(self, change) -> None:
         self._new_network(train=True)
         self.redraw()
 
-    @_locked
+    @locked
     def _on_data_change(self, change) -> None:
         self.classes.disabled = self.dataset.value not in MULTICLASS
         if change["owner"] is self.classes and self.dataset.value not in MULTICLASS:
@@ -461,7 +297,7 @@ class Playground(ShowsWidget):
         if decades:
             new = (10.0 ** math.floor(math.log10(lo / 1.5)), 10.0 ** math.ceil(math.log10(hi * 1.5)))
         else:
-            new = (_nice_floor(lo / 1.2), _nice_ceil(hi * 1.2))
+            new = (nice_floor(lo / 1.2), nice_ceil(hi * 1.2))
         old = self._limits.get(name)
         if old is not None:   # widen the old limits to cover the data, unless that wastes too much room
             union = (min(old[0], new[0]), max(old[1], new[1]))
@@ -477,18 +313,18 @@ class Playground(ShowsWidget):
         self._use_grad_lines(len(self.net.layers))
         self.grad_plot.update(grads)
         # epochs: 0 to a 1-2-5 number, at least the initial run, so a rebuild keeps the same axis
-        x_max = _nice_ceil(max(h.epochs, self.initial_epochs, 10) * 1.02)
+        x_max = nice_ceil(max(h.epochs, self.initial_epochs, 10) * 1.02)
         self._limits["x"] = (0.0, x_max)
         x_ticks = list(np.linspace(0, x_max, 6 if str(int(x_max))[0] == "5" else 5))
-        for ax, values, name in ((self.loss_plot.ax, _positive_finite(loss, test_loss), "loss"),
-                                 (self.grad_plot.ax, _positive_finite(grads), "grad")):
+        for ax, values, name in ((self.loss_plot.ax, positive_finite(loss, test_loss), "loss"),
+                                 (self.grad_plot.ax, positive_finite(grads), "grad")):
             ax.set_xlim(0, x_max)
-            _set_ticks(ax.xaxis, x_ticks)
+            set_ticks(ax.xaxis, x_ticks)
             if values.size:   # gradient norms span decades: whole decades, more room before rescaling
                 y_lim = self._sticky(name, values.min(), values.max(), decades=name == "grad",
                                      slack=3.0 if name == "grad" else 1.0)
                 ax.set_ylim(*y_lim)
-                _set_ticks(ax.yaxis, _log_ticks(*y_lim))
+                set_ticks(ax.yaxis, log_ticks(*y_lim))
         bp = self.boundary_plot
         with np.errstate(all="ignore"):
             if h.diverged:
@@ -501,9 +337,6 @@ class Playground(ShowsWidget):
         """One line per possible layer, made once; a depth change recolours and shows the ones in use
         (cheaper than new lines and a new legend, and the cached background stays valid). The legend
         does not depend on the depth: colours run from layer 1 (dark) to the output layer (yellow)."""
-        import matplotlib
-        from matplotlib.lines import Line2D
-
         ax = self.grad_plot.ax
         self._cmap = matplotlib.colormaps[plots.LAYER_CMAP]
         self._grad_pool = [ax.plot([], [], lw=1.5)[0] for _ in range(MAX_DEPTH + 1)]
@@ -526,13 +359,11 @@ class Playground(ShowsWidget):
     def _freeze_layout(self) -> None:
         """Solve the constrained layout once, with the widest tick labels the axes can get, then keep
         it: the layout engine is the most expensive part of a redraw."""
-        from matplotlib.backends.backend_agg import FigureCanvasAgg
-
         saved = []
         for ax in (self.loss_plot.ax, self.grad_plot.ax):
             saved.append((ax.get_ylim(), ax.yaxis.get_major_locator(), ax.yaxis.get_major_formatter()))
             ax.set_ylim(1e-12, 1e4)
-            _set_ticks(ax.yaxis, [1e-10, 0.005, 1000])
+            set_ticks(ax.yaxis, [1e-10, 0.005, 1000])
         FigureCanvasAgg(self.fig).draw()
         self.fig.set_layout_engine("none")
         for ax, (ylim, locator, formatter) in zip((self.loss_plot.ax, self.grad_plot.ax), saved):
@@ -545,7 +376,7 @@ class Playground(ShowsWidget):
         return ([self.heatmap, bp.points, self.test_points, self.diverged_text,
                  self.loss_plot.train_line, self.loss_plot.test_line] + list(self.grad_plot.lines))
 
-    @_locked
+    @locked
     def redraw(self) -> None:
         """Update every view from the network and its History and publish the figure."""
         h, c = self.history, self.controls
