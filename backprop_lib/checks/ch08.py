@@ -323,3 +323,135 @@ def check_conv2d_input_grad(fn, hidden: bool = False) -> None:
                                   "one-hot delta by hand.")
     if not hidden:
         EX3.passed(f"{name} is right on {n} deltas and kernels (one of them non-square).")
+
+
+# -- exercise 4: the max-pooling backward pass (section 4) --------------------------------------
+from .. import im2col as im2col_module, pooling                      # noqa: E402  (appended with exercises 4-5)
+from ._core import check_cases, finite_differences                  # noqa: E402
+def _maxpool_back(dA, A_prev):
+    H, W = A_prev.shape
+    win = A_prev.reshape(H // 2, 2, W // 2, 2).transpose(0, 2, 1, 3).reshape(H // 2, W // 2, 4)
+    first = win.argmax(axis=-1)                                   # the first maximum in reading order
+    out = np.zeros((H // 2, W // 2, 4))
+    np.put_along_axis(out, first[..., None], dA[..., None], axis=-1)
+    return out.reshape(H // 2, W // 2, 2, 2).transpose(0, 2, 1, 3).reshape(H, W)
+
+
+def _windows4(A_prev):
+    H, W = A_prev.shape
+    return A_prev.reshape(H // 2, 2, W // 2, 2).transpose(0, 2, 1, 3).reshape(H // 2, W // 2, 4)
+
+
+def _from_windows(out4, H, W):
+    return out4.reshape(H // 2, W // 2, 2, 2).transpose(0, 2, 1, 3).reshape(H, W)
+
+
+def _to_all_ties(dA, A_prev):
+    win = _windows4(A_prev)
+    is_max = win == win.max(axis=-1, keepdims=True)
+    return _from_windows(is_max * dA[..., None], *A_prev.shape)
+
+
+def _split_ties(dA, A_prev):
+    win = _windows4(A_prev)
+    is_max = win == win.max(axis=-1, keepdims=True)
+    return _from_windows(is_max * (dA / is_max.sum(axis=-1))[..., None], *A_prev.shape)
+
+
+def _last_tie(dA, A_prev):
+    win = _windows4(A_prev)
+    last = 3 - win[..., ::-1].argmax(axis=-1)
+    out = np.zeros_like(win)
+    np.put_along_axis(out, last[..., None], dA[..., None], axis=-1)
+    return _from_windows(out, *A_prev.shape)
+
+
+def _average_back(dA, A_prev):
+    return np.repeat(np.repeat(dA / 4.0, 2, axis=0), 2, axis=1)
+
+
+def _maxpool_cases(hidden: bool):
+    rng = np.random.default_rng(84 if hidden else 8)
+    relu_map = np.maximum(0.0, rng.normal(size=(4, 6)))            # zeros after a ReLU: ties
+    cases = [Case((rng.normal(size=(2, 2)), rng.normal(size=(4, 4))), "no ties"),
+             Case((rng.normal(size=(2, 3)), rng.normal(size=(4, 6))), "not square"),
+             Case((rng.normal(size=(2, 3)), relu_map), "after a ReLU: windows of zeros are ties"),
+             Case((np.array([[1.0, -2.0]]), np.array([[3.0, 3.0, 0.0, 5.0], [1.0, 3.0, 5.0, 5.0]])),
+                  "two and three equal maxima")]
+    if hidden:
+        cases += [Case((rng.normal(size=(3, 1)), -np.abs(rng.normal(size=(6, 2)))), "all negative"),
+                  Case((np.array([[2.0]]), np.zeros((2, 2))), "four equal zeros")]
+    return cases
+
+
+EX4 = Exercise(
+    "ch08.ex4", "max_pool_backward_2x2",
+    start="Section 4: for every 2x2 window find the input that won it, and give it the window's upstream gradient.",
+    reread="Section 4, the max-pooling backward rule and the paragraph on ties.",
+    code="work window by window: the winner is the first largest entry in reading order (what np.argmax "
+         "returns on the window's 4 entries row by row); every other entry of the window gets 0.")
+
+_MAXPOOL_SLIPS = [
+    Slip("every tied maximum receives the whole gradient: a tie sends it to ONE entry, the first in reading order.",
+         _to_all_ties, reread="Section 4, ties, and the common-mistake box on tied inputs."),
+    Slip("the gradient is split among the tied maxima; the course sends all of it to the first one.", _split_ties,
+         reread="Section 4, ties: the first maximal entry in reading order gets everything."),
+    Slip("at a tie the gradient goes to the last maximum; the course (like numpy's argmax) picks the first.",
+         _last_tie, reread="Section 4, ties."),
+    Slip("this is the backward pass of AVERAGE pooling (a quarter to every entry); max pooling routes all of it "
+         "to the winner.", _average_back, reread="Section 4: the two backward rules, side by side."),
+]
+
+
+def check_max_pool_backward_2x2(fn, hidden: bool = False) -> None:
+    """max_pool_backward_2x2(dA, A_prev): dL/dA_prev for 2x2 max pooling with stride 2, ties to the first maximum."""
+    forbid = [Forbidden("backprop_lib.pooling", "the exercise asks for your own routing, not the library's.",
+                        [(pooling, "max_pool_backward"), (pooling, "max_pool_forward")]),
+              finite_differences("the gradient of a max is exact: no finite differences.")]
+    check_cases(EX4, fn, _maxpool_back, _maxpool_cases(hidden), arg_names=("dA", "A_prev"),
+                slips=_MAXPOOL_SLIPS, forbid=forbid, dtype="float", quiet=hidden,
+                name=ch05._name(fn, "max_pool_backward_2x2"),
+                value_kind="some entries received a gradient that is not theirs: only each window's winner gets "
+                           "the window's upstream gradient.")
+
+
+# -- exercise 5: im2col for one channel (section 5) ---------------------------------------------
+def _im2col_2d(x, kh, kw):
+    H, W = x.shape
+    return np.array([x[i:i + kh, j:j + kw].ravel() for i in range(H - kh + 1) for j in range(W - kw + 1)])
+
+
+EX5 = Exercise(
+    "ch08.ex5", "im2col_2d",
+    start="Section 5: one row per window, in the order the windows are read (row by row), each window flattened.",
+    reread="Section 5, the definition of cols and the small 4x4 example the cell prints.",
+    code="two loops over the window's top-left corner (i over rows, then j over columns); each row of the "
+         "result is that kh x kw patch flattened row by row.")
+
+_IM2COL_SLIPS = [
+    Slip("each window is flattened column by column; flatten it row by row, as the kernel is (w.ravel()).",
+         lambda x, kh, kw: np.array([x[i:i + kh, j:j + kw].T.ravel() for i in range(x.shape[0] - kh + 1)
+                                     for j in range(x.shape[1] - kw + 1)])),
+    Slip("the windows are listed column by column; list them row by row (all j for i = 0 first).",
+         lambda x, kh, kw: np.array([x[i:i + kh, j:j + kw].ravel() for j in range(x.shape[1] - kw + 1)
+                                     for i in range(x.shape[0] - kh + 1)])),
+    Slip("the result is transposed: one ROW per window, shape (number of windows, kh * kw).",
+         lambda x, kh, kw: _im2col_2d(x, kh, kw).T),
+    Slip("kh and kw are swapped: kh is the window's height (rows), kw its width.",
+         lambda x, kh, kw: _im2col_2d(x, kw, kh)),
+]
+
+
+def check_im2col_2d(fn, hidden: bool = False) -> None:
+    """im2col_2d(x, kh, kw): (OH * OW, kh * kw), one row per window (stride 1, no padding)."""
+    rng = np.random.default_rng(85 if hidden else 5)
+    cases = [Case((np.arange(16.0).reshape(4, 4), 3, 3), "section 6's example"),
+             Case((rng.normal(size=(4, 5)), 2, 3), "not square"),
+             Case((rng.normal(size=(5, 3)), 3, 1), "a tall kernel")]
+    if hidden:
+        cases += [Case((rng.normal(size=(6, 6)), 1, 1), "1x1 windows"), Case((rng.normal(size=(3, 7)), 3, 7), "one window")]
+    forbid = [Forbidden("backprop_lib.im2col", "the exercise asks you to build the matrix yourself.",
+                        [(im2col_module, "im2col"), (im2col_module, "conv2d_forward_im2col")])]
+    check_cases(EX5, fn, _im2col_2d, cases, arg_names=("x", "kh", "kw"), slips=_IM2COL_SLIPS, forbid=forbid,
+                quiet=hidden, name=ch05._name(fn, "im2col_2d"),
+                value_kind="some rows are not the windows of x in reading order.")

@@ -196,3 +196,102 @@ INPUT_GRAD = Exercise("ex3_conv2d_input_grad", ch08.check_conv2d_input_grad, stu
 ], right=[grad2d_scatter, grad2d_windows], name="conv2d_input_grad")
 
 EXERCISES = [OUTPUT_SHAPE, CORR1D, INPUT_GRAD]
+
+
+# -- exercise 4: max pooling backward (section 4) -----------------------------------------------------
+from backprop_lib.pooling import max_pool_backward, max_pool_forward  # noqa: E402
+
+
+def pool_back_loops(dA, A_prev):
+    out = np.zeros_like(A_prev, dtype=float)
+    for i in range(dA.shape[0]):
+        for j in range(dA.shape[1]):
+            best = (0, 0)
+            for p in range(2):
+                for q in range(2):
+                    if A_prev[2 * i + p, 2 * j + q] > A_prev[2 * i + best[0], 2 * j + best[1]]:
+                        best = (p, q)
+            out[2 * i + best[0], 2 * j + best[1]] += dA[i, j]
+    return out
+
+
+def pool_back_vectorised(dA, A_prev):
+    H, W = A_prev.shape
+    win = A_prev.reshape(H // 2, 2, W // 2, 2).transpose(0, 2, 1, 3).reshape(H // 2, W // 2, 4)
+    mask = np.arange(4) == win.argmax(axis=-1)[..., None]
+    return (mask * dA[..., None]).reshape(H // 2, W // 2, 2, 2).transpose(0, 2, 1, 3).reshape(H, W)
+
+
+def pool_back_all_ties(dA, A_prev):
+    big = np.repeat(np.repeat(dA, 2, axis=0), 2, axis=1)
+    mx = np.repeat(np.repeat(A_prev.reshape(A_prev.shape[0] // 2, 2, -1, 2).max(axis=(1, 3)), 2, axis=0), 2, axis=1)
+    return big * (A_prev == mx)
+
+
+def pool_back_split(dA, A_prev):
+    hits = pool_back_all_ties(np.ones_like(dA), A_prev)
+    counts = hits.reshape(hits.shape[0] // 2, 2, -1, 2).sum(axis=(1, 3))
+    return pool_back_all_ties(dA / counts, A_prev)
+
+
+def pool_back_last(dA, A_prev):
+    return pool_back_loops(dA[::-1, ::-1], A_prev[::-1, ::-1])[::-1, ::-1]
+
+
+def pool_back_library(dA, A_prev):
+    _, cache = max_pool_forward(A_prev[None, None])
+    return max_pool_backward(dA[None, None], cache)[0, 0]
+
+
+def pool_back_inplace(dA, A_prev):
+    A_prev *= 0.0
+    return pool_back_loops(dA, A_prev + 0.0)
+
+
+POOL = Exercise("ex4_max_pool_backward", ch08.check_max_pool_backward_2x2, stub, wrong=[
+    Wrong("every tied maximum gets the gradient", pool_back_all_ties, "every tied maximum"),
+    Wrong("the gradient split among ties", pool_back_split, "split among the tied"),
+    Wrong("the last maximum at a tie", pool_back_last, "the last maximum"),
+    Wrong("average pooling's backward", lambda dA, A: np.repeat(np.repeat(dA / 4.0, 2, axis=0), 2, axis=1), "AVERAGE"),
+    Wrong("the library's backward pass", pool_back_library, "backprop_lib.pooling"),
+    Wrong("changes A_prev in place", pool_back_inplace, "in place"),
+    Wrong("always the top-left entry", lambda dA, A: np.kron(dA, np.array([[1.0, 0.0], [0.0, 0.0]])), "winner"),
+], right=[pool_back_loops, pool_back_vectorised], name="max_pool_backward_2x2")
+
+
+# -- exercise 5: im2col for one channel (section 5) ---------------------------------------------------
+from numpy.lib.stride_tricks import sliding_window_view  # noqa: E402
+
+from backprop_lib.im2col import im2col as library_im2col  # noqa: E402
+
+
+def im2col_strided(x, kh, kw):
+    return sliding_window_view(x, (kh, kw)).reshape(-1, kh * kw)
+
+
+def im2col_by_offsets(x, kh, kw):
+    H, W = x.shape
+    oh, ow = H - kh + 1, W - kw + 1
+    cols = np.empty((oh * ow, kh * kw))
+    for p in range(kh):
+        for q in range(kw):
+            cols[:, p * kw + q] = x[p:p + oh, q:q + ow].ravel()
+    return cols
+
+
+IM2COL = Exercise("ex5_im2col", ch08.check_im2col_2d, stub, wrong=[
+    Wrong("windows flattened column by column", lambda x, kh, kw: np.array(
+        [x[i:i + kh, j:j + kw].T.ravel() for i in range(x.shape[0] - kh + 1) for j in range(x.shape[1] - kw + 1)]),
+        "column by column"),
+    Wrong("windows listed column by column", lambda x, kh, kw: np.array(
+        [x[i:i + kh, j:j + kw].ravel() for j in range(x.shape[1] - kw + 1) for i in range(x.shape[0] - kh + 1)]),
+        "listed column by column"),
+    Wrong("transposed", lambda x, kh, kw: im2col_strided(x, kh, kw).T, "transposed"),
+    Wrong("kh and kw swapped", lambda x, kh, kw: im2col_strided(x, kw, kh), "swapped"),
+    Wrong("the library's im2col", lambda x, kh, kw: library_im2col(x[None, None], kh, kw), "backprop_lib.im2col"),
+    Wrong("one window too few per row", lambda x, kh, kw: np.array(
+        [x[i:i + kh, j:j + kw].ravel() for i in range(x.shape[0] - kh + 1) for j in range(x.shape[1] - kw)]),
+        "shape"),
+], right=[im2col_strided, im2col_by_offsets], name="im2col_2d")
+
+EXERCISES += [POOL, IM2COL]
