@@ -270,3 +270,103 @@ def check_classifier_grads(fn, hidden: bool = False) -> None:
     if not hidden:
         EX3.passed(f"{name} gets the exact gradients from backward() (they agree with the hand-written backward "
                    "pass of chapters 5-6).")
+
+
+# -- exercise 4: forward mode, the quotient rule (section 5) ------------------------------------
+from .. import activations                                           # noqa: E402  (appended with exercises 4-5)
+from ._core import Case, Slip, Spy, check_cases, finite_differences  # noqa: E402
+
+EX4 = Exercise(
+    "ch09.ex4", "dual_div",
+    start="Section 5's table: every operation returns a new Dual holding its value and its tangent.",
+    reread="Section 5: the table of tangent rules and the product rule inside Dual.__mul__.",
+    code="the value is u.val / w.val; the tangent follows from the product rule applied to u = (u / w) * w, "
+         "solved for the tangent of u / w.")
+
+
+def _div(u_val, u_dot, w_val, w_dot):
+    return u_val / w_val, (u_dot * w_val - u_val * w_dot) / w_val ** 2
+
+
+_DIV_SLIPS = [
+    Slip("the two terms of the tangent are subtracted the wrong way round (the sign is flipped).",
+         lambda uv, ud, wv, wd: (uv / wv, (uv * wd - ud * wv) / wv ** 2)),
+    Slip("the tangent is divided by w instead of by w squared.",
+         lambda uv, ud, wv, wd: (uv / wv, (ud * wv - uv * wd) / wv)),
+    Slip("the tangent ignores w's own tangent: w changes too when its tangent is not 0.",
+         lambda uv, ud, wv, wd: (uv / wv, ud / wv)),
+    Slip("the tangent's two terms are added; the quotient rule subtracts the second.",
+         lambda uv, ud, wv, wd: (uv / wv, (ud * wv + uv * wd) / wv ** 2)),
+]
+
+
+def check_dual_div(fn, Dual, hidden: bool = False) -> None:
+    """dual_div(u, w) for two Duals returns the Dual of u / w: value u/w, tangent (u' w - u w') / w^2."""
+    rng = np.random.default_rng(94 if hidden else 4)
+    raw = [((3.0, 1.0, 2.0, 0.0), "w constant"), ((1.0, 0.0, 2.0, 1.0), "u constant"),
+           ((2.0, 0.5, -4.0, 3.0), "w negative"),
+           ((rng.normal(size=3), rng.normal(size=3), rng.uniform(1, 3, size=3), rng.normal(size=3)), "arrays")]
+    if hidden:
+        raw += [((1e3, 2.0, 1e-2, 5.0), "large and small values"),
+                ((rng.normal(size=(2, 2)), np.ones((2, 2)), -rng.uniform(1, 2, size=(2, 2)), np.ones((2, 2))),
+                 "2-D arrays")]
+    name = ch05._name(fn, "dual_div")
+
+    def as_pair(u_val, u_dot, w_val, w_dot):
+        where = f"{name}(Dual({fmt(u_val)}, {fmt(u_dot)}), Dual({fmt(w_val)}, {fmt(w_dot)}))"
+        out = EX4.call(fn, (Dual(u_val, u_dot), Dual(w_val, w_dot)), where,
+                       [finite_differences("forward mode gives the exact tangent: no finite differences.")])
+        if not (hasattr(out, "val") and hasattr(out, "dot")):
+            EX4.fail(f"{where} returned a {type(out).__name__}, not a Dual.",
+                     "the result must be a Dual (a value and its tangent), so that further operations can use it.")
+        return np.asarray(out.val, dtype=float), np.asarray(out.dot, dtype=float)
+
+    check_cases(EX4, as_pair, _div, [Case(args, note) for args, note in raw],
+                arg_names=("u.val", "u.dot", "w.val", "w.dot"), slips=_DIV_SLIPS, quiet=hidden, name=name,
+                value_kind="the value or the tangent of u / w differs from the quotient rule on this input.")
+
+
+# -- exercise 5: a JVP through two layers (section 5) ---------------------------------------------
+def _jvp2(X, W1, W2, X_dot):
+    A1 = np.tanh(X @ W1)
+    return A1 @ W2, ((1 - A1 ** 2) * (X_dot @ W1)) @ W2
+
+
+EX5 = Exercise(
+    "ch09.ex5", "jvp_two_layer",
+    start="Section 5: carry the tangent through each step of the forward pass, next to the value.",
+    reread="Section 5's table (the rows for A B and for tanh) and the JVP paragraph.",
+    code="three tangents in the order of the forward pass: the first layer's pre-activation, its tanh, the "
+         "output; each uses the tangent just computed and a value from the forward pass.")
+
+_JVP_SLIPS = [
+    Slip("the tanh step is missing from the tangent: it is multiplied by tanh'(Z1) = 1 - A1**2.",
+         lambda X, W1, W2, Xd: (np.tanh(X @ W1) @ W2, (Xd @ W1) @ W2)),
+    Slip("tanh's derivative is 1 - tanh(z)**2, i.e. 1 - A1**2; here it was computed from Z1 itself (1 - Z1**2).",
+         lambda X, W1, W2, Xd: (np.tanh(X @ W1) @ W2, ((1 - (X @ W1) ** 2) * (Xd @ W1)) @ W2)),
+    Slip("the tangent is multiplied by the value where the derivative belongs: the factor is 1 - A1**2, not A1.",
+         lambda X, W1, W2, Xd: (np.tanh(X @ W1) @ W2, (np.tanh(X @ W1) * (Xd @ W1)) @ W2)),
+    Slip("the last step is missing: the output's tangent is the hidden tangent times W2.",
+         lambda X, W1, W2, Xd: (np.tanh(X @ W1) @ W2, (1 - np.tanh(X @ W1) ** 2) * (Xd @ W1))),
+]
+
+
+def check_jvp_two_layer(fn, hidden: bool = False) -> None:
+    """jvp_two_layer(X, W1, W2, X_dot) -> (Z2, Z2_dot) for Z2 = tanh(X W1) W2."""
+    rng = np.random.default_rng(95 if hidden else 5)
+    shapes = [(3, 2, 4, 3), (1, 5, 2, 1), (4, 3, 3, 2)] + ([(2, 6, 5, 4), (5, 1, 3, 3)] if hidden else [])
+    cases = [Case((rng.normal(size=(n, d)), rng.normal(size=(d, h)), rng.normal(size=(h, m)), rng.normal(size=(n, d))),
+                  "not square") for n, d, h, m in shapes]
+    X, W1, W2 = rng.normal(size=(2, 3)), rng.normal(size=(3, 4)) * 3, rng.normal(size=(4, 2))
+    cases.append(Case((X, W1, W2, rng.normal(size=(2, 3))), "large weights: some units saturated"))
+    name = ch05._name(fn, "jvp_two_layer")
+    with Spy([(np, "tanh"), (activations, "tanh")], [getattr(fn, "__globals__", {})]) as spy:
+        EX5.call(fn, cases[0].args, f"{name}(X, W1, W2, X_dot)")
+    if spy.calls >= 3:
+        EX5.fail(f"{name} evaluates tanh {spy.calls} times for one batch: it runs the network at shifted inputs.",
+                 "that is a numerical estimate (finite differences); forward mode runs the network once and "
+                 "carries the tangent along, so its answer is exact.")
+    check_cases(EX5, fn, _jvp2, cases, arg_names=("X", "W1", "W2", "X_dot"), slips=_JVP_SLIPS, quiet=hidden,
+                forbid=[finite_differences("forward mode gives the exact tangent: no finite differences.")],
+                name=ch05._name(fn, "jvp_two_layer"), dtype="float",
+                value_kind="Z2 or its tangent differs from the forward-mode rules on this input.")

@@ -232,3 +232,68 @@ CLASSIFIER = Exercise("ex3_classifier_grads", ch09.check_classifier_grads, stub,
 ], right=[right_explicit_ops, right_zero_grad_twice], name="classifier_grads", namespace=_namespace)
 
 EXERCISES = [SIN, TOPO, CLASSIFIER]
+
+
+# -- exercise 4: dual_div (forward mode, section 5) ---------------------------------------------------
+class Dual:
+    """The chapter's Dual (section 5), enough for the exercise."""
+
+    def __init__(self, val, dot=0.0):
+        self.val, self.dot = np.asarray(val, dtype=float), np.asarray(dot, dtype=float)
+
+
+def _check_div(fn, hidden=False):
+    ch09.check_dual_div(fn, Dual, hidden=hidden)
+
+
+def div_by_product_rule(u, w):
+    inv = 1.0 / w.val
+    return Dual(u.val * inv, u.dot * inv - u.val * w.dot * inv ** 2)
+
+
+def div_quotient(u, w):
+    return Dual(u.val / w.val, (u.dot * w.val - u.val * w.dot) / (w.val * w.val))
+
+
+DIV = Exercise("ex4_dual_div", _check_div, stub, wrong=[
+    Wrong("sign flipped", lambda u, w: Dual(u.val / w.val, (u.val * w.dot - u.dot * w.val) / w.val ** 2), "sign"),
+    Wrong("divided by w, not w squared", lambda u, w: Dual(u.val / w.val, (u.dot * w.val - u.val * w.dot) / w.val),
+          "instead of by w squared"),
+    Wrong("w's tangent ignored", lambda u, w: Dual(u.val / w.val, u.dot / w.val), "ignores w's own tangent"),
+    Wrong("terms added", lambda u, w: Dual(u.val / w.val, (u.dot * w.val + u.val * w.dot) / w.val ** 2), "added"),
+    Wrong("returns a tuple", lambda u, w: (u.val / w.val, (u.dot * w.val - u.val * w.dot) / w.val ** 2), "not a Dual"),
+    Wrong("value multiplied", lambda u, w: Dual(u.val * w.val, (u.dot * w.val - u.val * w.dot) / w.val ** 2),
+          "quotient rule"),
+], right=[div_by_product_rule, div_quotient], name="dual_div",
+    namespace=lambda: {"np": np, "bl": bl, "Dual": Dual})
+
+
+# -- exercise 5: jvp_two_layer ------------------------------------------------------------------------
+def jvp_one_line(X, W1, W2, X_dot):
+    A1 = np.tanh(X @ W1)
+    return A1 @ W2, (X_dot @ W1 / np.cosh(X @ W1) ** 2) @ W2
+
+
+def jvp_by_dual(X, W1, W2, X_dot):
+    Z1, Z1_dot = X @ W1, X_dot @ W1
+    A1 = np.tanh(Z1)
+    return A1 @ W2, np.einsum("nh,hm->nm", (1 - A1 * A1) * Z1_dot, W2)
+
+
+def jvp_finite_differences(X, W1, W2, X_dot, h=1e-6):
+    f = lambda X_: np.tanh(X_ @ W1) @ W2
+    return f(X), (f(X + h * X_dot) - f(X - h * X_dot)) / (2 * h)
+
+
+JVP = Exercise("ex5_jvp_two_layer", ch09.check_jvp_two_layer, stub, wrong=[
+    Wrong("no tanh' factor", lambda X, W1, W2, Xd: (np.tanh(X @ W1) @ W2, (Xd @ W1) @ W2), "tanh step is missing"),
+    Wrong("1 - Z1**2", lambda X, W1, W2, Xd: (np.tanh(X @ W1) @ W2, ((1 - (X @ W1) ** 2) * (Xd @ W1)) @ W2), "1 - Z1**2"),
+    Wrong("multiplied by A1", lambda X, W1, W2, Xd: (np.tanh(X @ W1) @ W2, (np.tanh(X @ W1) * (Xd @ W1)) @ W2),
+          "not A1"),
+    Wrong("W2 step missing", lambda X, W1, W2, Xd: (np.tanh(X @ W1) @ W2, (1 - np.tanh(X @ W1) ** 2) * (Xd @ W1)),
+          "last step is missing"),
+    Wrong("finite differences", jvp_finite_differences, "numerical estimate"),
+    Wrong("only the tangent", lambda X, W1, W2, Xd: ((1 - np.tanh(X @ W1) ** 2) * (Xd @ W1)) @ W2, "form"),
+], right=[jvp_one_line, jvp_by_dual], name="jvp_two_layer")
+
+EXERCISES += [DIV, JVP]
