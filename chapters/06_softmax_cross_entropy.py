@@ -29,6 +29,8 @@
 # - compute the softmax Jacobian $\partial p_j/\partial z_u = p_j(\mathbb 1[j=u] - p_u)$ and the
 #   cross-entropy derivative $-t_j/y_j$, and check both numerically;
 # - see why the "naive" chain rule through the softmax is wrong, and why the correct sum gives $y - t$;
+# - derive the binary cross-entropy for a sigmoid output (again $\delta = a - t$), and see, in a race
+#   trained live, why the squared error with a sigmoid output learns slowly when it starts saturated;
 # - compute the softmax and the cross-entropy without overflow (log-sum-exp);
 # - take a 2-3-3 classifier apart and get one weight's gradient three ways: by a hand formula, by
 #   backprop and by finite differences; then train classifiers on spirals and on handwritten digits.
@@ -40,9 +42,11 @@ import numpy as np
 import backprop_lib as bl
 from backprop_lib import plots
 from backprop_lib.activations import log_softmax, softmax_jacobian
-from backprop_lib.widgets import DigitsView, Playground, SoftmaxView
+from backprop_lib.saturation import LossRace, output_deltas
+from backprop_lib.widgets import DigitsView, LossRaceView, Playground, SoftmaxView
 
 np.set_printoptions(precision=4, suppress=True)
+COURSE_BUG = "A failure here is a bug in the course, not in your work; please report it."
 
 # %% [markdown]
 # ## 1. From the sigmoid to the softmax
@@ -76,8 +80,10 @@ print("logits", z, "-> probabilities", p, " sum", p.sum())
 print("log(p_i / p_K) =", np.log(p / p[-1]), " = z_i - z_K =", z - z[-1])
 print("softmax(z + 100) =", bl.softmax(z + 100), " (unchanged)")
 print("softmax([1.5, 0])[0] =", bl.softmax(np.array([1.5, 0.0]))[0], "  sigmoid(1.5) =", bl.sigmoid(1.5))
-assert np.isclose(p.sum(), 1) and np.allclose(np.log(p / p[-1]), z - z[-1])
-assert np.allclose(bl.softmax(z + 100), p) and np.isclose(bl.softmax(np.array([1.5, 0.0]))[0], bl.sigmoid(1.5))
+assert np.isclose(p.sum(), 1) and np.allclose(np.log(p / p[-1]), z - z[-1]), \
+    f"the probabilities should add up to 1 and their log-odds be the logit differences. {COURSE_BUG}"
+assert np.allclose(bl.softmax(z + 100), p) and np.isclose(bl.softmax(np.array([1.5, 0.0]))[0], bl.sigmoid(1.5)), \
+    f"a shift should not change the softmax, and the two-class softmax should be the sigmoid. {COURSE_BUG}"
 
 # %% [markdown]
 # ## 2. The softmax Jacobian
@@ -97,10 +103,10 @@ assert np.allclose(bl.softmax(z + 100), p) and np.isclose(bl.softmax(np.array([1
 # Its diagonal is the sigmoid's $p(1-p)$ again. Each row sums to zero (the probabilities always add up
 # to one, so moving a logit cannot change their sum), and $J$ is symmetric.
 #
-# > ⚠️ **Common pitfall: the diagonal is not the whole derivative.** Document 003 first differentiates
-# > $P(x_j)$ with respect to its own logit only and gets $P(x_j)\{1 - P(x_j)\}$, the diagonal of $J$. It
-# > adds the off-diagonal entries $-P_j P_u$ a few lines later. Those entries are not a detail: because of
-# > them the naive chain rule of section 4 is wrong.
+# > ⚠️ **Common mistake: the diagonal is not the whole derivative.** Differentiating $p_j$ only with
+# > respect to its own logit gives $p_j(1 - p_j)$, the diagonal of $J$, and it is tempting to stop there.
+# > The off-diagonal entries $-p_j p_u$ are not a detail: because of them the one-path chain rule of
+# > section 4 is wrong.
 
 # %%
 J = np.diag(p) - np.outer(p, p)
@@ -108,8 +114,9 @@ J_numeric = np.array([bl.numerical_gradient(lambda z_: bl.softmax(z_)[j], z.copy
 print("J = diag(p) - p p^T:\n", J)
 print("relative error against central differences:", f"{bl.rel_error(J, J_numeric):.1e}", "  (should be below 1e-7)")
 print("row sums:", J.sum(axis=1), "  symmetric:", np.allclose(J, J.T))
-assert bl.rel_error(J, J_numeric) < 1e-7 and np.allclose(J.sum(axis=1), 0)
-assert np.allclose(softmax_jacobian(z), J)          # the library's version
+assert bl.rel_error(J, J_numeric) < 1e-7 and np.allclose(J.sum(axis=1), 0), \
+    f"J should match central differences and its rows sum to 0. {COURSE_BUG}"
+assert np.allclose(softmax_jacobian(z), J), f"the library's softmax_jacobian should equal diag(p) - p p^T. {COURSE_BUG}"
 
 # %% [markdown]
 # ## 3. The cross-entropy and its derivative
@@ -119,31 +126,32 @@ assert np.allclose(softmax_jacobian(z), J)          # the library's version
 #
 # $$ L = -\sum_{k=1}^{K} t_k \log y_k = -\log y_c , $$
 #
-# the negative log-probability the network gives the right answer: 0 when it is sure and right, large
+# where $\log$ is the **natural** logarithm, $\ln$ (base $e$; `np.log` in numpy), as everywhere in this
+# course. It is the negative log-probability the network gives the right answer: 0 when it is sure and right, large
 # when it is sure and wrong. Only $y_c$ appears, but as the sum is written each $y_j$ has its own term,
 # so
 #
 # $$ \frac{\partial L}{\partial y_j} = -\frac{t_j}{y_j} . $$
 #
-# > ⚠️ **Common pitfall: all $K$ terms.** Document 003 writes the loss of its three-class network as
-# > $-t_1 \log y_1 - t_2 \log y_2$, two terms. With three classes the sum has three: as written, any
-# > sample of class 3 has loss 0 whatever the network predicts, so class 3 is never learned. (003 then
-# > mentions the binary form $-t\log y - (1-t)\log(1-y)$: that is the two-class case, where the two-term
-# > sum *is* the whole sum.)
+# > ⚠️ **Common mistake: dropping a term.** With three classes the sum has three terms. Written with
+# > two, $-t_1 \ln y_1 - t_2 \ln y_2$, any sample of class 3 has loss 0 whatever the network predicts,
+# > so class 3 is never learned. (The two-term form $-t\ln y - (1-t)\ln(1-y)$ is right for **two**
+# > classes, where it is the whole sum: section 5.)
 
 # %%
 y = np.array([0.7, 0.2, 0.1])                     # a confident, wrong prediction ...
 t = np.array([0.0, 0.0, 1.0])                     # ... for a sample of class 3
 full = -np.sum(t * np.log(y))
 two_terms = -t[0] * np.log(y[0]) - t[1] * np.log(y[1])
-print(f"cross-entropy with all three terms: {full:.4f};  with 003's two terms: {two_terms:.4f}")
-assert np.isclose(full, -np.log(0.1)) and two_terms == 0
+print(f"cross-entropy with all three terms: {full:.4f};  with only two terms: {two_terms:.4f}")
+assert np.isclose(full, -np.log(0.1)) and two_terms == 0, \
+    f"the full loss should be -ln 0.1 and the two-term one 0 for a class-3 sample. {COURSE_BUG}"
 
 t = np.array([0.0, 1.0, 0.0])
 dL_dy = -t / y
 dL_dy_numeric = bl.numerical_gradient(lambda y_: -np.sum(t * np.log(y_)), y.copy())
 print("dL/dy = -t/y:", dL_dy, "  relative error:", f"{bl.rel_error(dL_dy, dL_dy_numeric):.1e}")
-assert bl.rel_error(dL_dy, dL_dy_numeric) < 1e-7
+assert bl.rel_error(dL_dy, dL_dy_numeric) < 1e-7, f"-t/y should match central differences. {COURSE_BUG}"
 
 # %% [markdown]
 # ## 4. Through the softmax: the naive chain rule and the right one
@@ -154,18 +162,22 @@ assert bl.rel_error(dL_dy, dL_dy_numeric) < 1e-7
 # $$ \text{naive:}\quad \frac{\partial L}{\partial z_j} \approx \frac{\partial L}{\partial y_j}\,
 # \frac{\partial y_j}{\partial z_j} = -\frac{t_j}{y_j}\; y_j(1 - y_j) = -t_j (1 - y_j). $$
 #
-# Document 003 writes this line and marks it "Wrong!!". The reason: $z_u$ reaches the loss through
-# **every** $y_j$, not only through $y_u$. The chain rule sums over all the paths:
+# > ⚠️ **Common mistake: one path through the softmax.** This line looks like the sigmoid case and is
+# > wrong. A logit $z_u$ reaches the loss through **every** output $y_j$ (they share the denominator),
+# > not only through $y_u$; keeping one path drops the off-diagonal entries $-y_j y_u$ of the Jacobian.
+# > For every class but the true one ($t_j = 0$) it gives exactly 0: it never pushes down the logit of a
+# > class the network wrongly favours. The cell below shows it against central differences.
+#
+# The chain rule sums over all the paths:
 #
 # $$ \frac{\partial L}{\partial z_u} = \sum_{j=1}^{K} \frac{\partial L}{\partial y_j}\frac{\partial y_j}{\partial z_u}
 # = \sum_j \Big(-\frac{t_j}{y_j}\Big)\, y_j\,(\mathbb 1[j=u] - y_u)
 # = -t_u + y_u \sum_j t_j = y_u - t_u , $$
 #
-# using $\sum_j t_j = 1$. In matrix form $\partial L/\partial z = J^\top\, \partial L/\partial y$. The naive
-# version keeps only the diagonal of $J$. For the wrong classes ($t_j = 0$) it gives exactly 0: it
-# never pushes down the logit of a class the network wrongly favours.
+# using $\sum_j t_j = 1$. In matrix form $\partial L/\partial z = J^\top\, \partial L/\partial y$; the naive
+# version keeps only the diagonal of $J$.
 #
-# A shorter route (003 gives it too): put the softmax into the loss first.
+# A shorter route: put the softmax into the loss first.
 # $L = -\sum_i t_i \log\frac{e^{z_i}}{\sum_j e^{z_j}} = -\sum_i t_i z_i + \log\sum_j e^{z_j}$, and
 # differentiating gives $-t_u + \frac{e^{z_u}}{\sum_j e^{z_j}} = y_u - t_u$ at once.
 
@@ -183,15 +195,139 @@ print("naive         =", naive, f"  relative error {bl.rel_error(naive, numeric)
 print("J^T dL/dy     =", full_chain)
 print("y - t         =", y - t)
 print("central diff. =", numeric, f"  (y - t: relative error {bl.rel_error(y - t, numeric):.1e})")
-assert bl.rel_error(y - t, numeric) < 1e-7 and np.allclose(full_chain, y - t)
-assert bl.rel_error(naive, numeric) > 0.3
+assert bl.rel_error(y - t, numeric) < 1e-7 and np.allclose(full_chain, y - t), \
+    f"y - t and the full chain rule should match central differences. {COURSE_BUG}"
+assert bl.rel_error(naive, numeric) > 0.3, f"the one-path chain rule should be far off. {COURSE_BUG}"
 
 # %% [markdown]
 # The naive gradient has the right entry for the true class (class 2: $y_2 - 1$) and zeros for the
 # others, where the truth is $+0.66$ and $+0.10$. This is the output delta `backprop_lib` uses for a
 # softmax output with the cross-entropy: $\Delta_L = \frac1N (Y - T)$ for a batch, the mean over samples.
+
+# %% [markdown]
+# ## 5. Two classes: the binary cross-entropy and a sigmoid output
 #
-# ## 5. Computing it without overflow: log-sum-exp
+# With two classes one output is enough: a sigmoid unit gives $a = \sigma(z) = P(\text{class 1} \mid x)$,
+# and $1 - a$ is the probability of class 0. The target is a single number $t \in \{0, 1\}$. The
+# cross-entropy of section 3 with the two classes written out is the **binary cross-entropy**
+#
+# $$ L = -\big[\, t \ln a + (1 - t) \ln(1 - a) \,\big], $$
+#
+# which is $-\ln a$ for a sample of class 1 and $-\ln(1 - a)$ for a sample of class 0. Its derivative
+# through the sigmoid, with $\sigma'(z) = a(1 - a)$ (chapter 2):
+#
+# $$ \frac{\partial L}{\partial a} = -\frac{t}{a} + \frac{1 - t}{1 - a} = \frac{a - t}{a(1 - a)}, \qquad
+#    \delta = \frac{\partial L}{\partial z} = \frac{\partial L}{\partial a}\,\frac{\partial a}{\partial z}
+#    = \frac{a - t}{a(1 - a)}\; a(1 - a) = a - t . $$
+#
+# The sigmoid's slope cancels: the same output delta as softmax with the cross-entropy, and no
+# surprise, since a sigmoid is a two-class softmax (section 1). For a stable formula, use
+# $\ln a = -\ln(1 + e^{-z})$ and $\ln(1 - a) = -\ln(1 + e^{z})$; with the *softplus*
+# $\ln(1 + e^{z}) = \max(z, 0) + \ln(1 + e^{-|z|})$, which never overflows, $L = \mathrm{softplus}(z) - t z$.
+# The library's `"cross_entropy"` loss for a sigmoid output computes exactly this, from $z$.
+
+# %%
+def bce(z, t):
+    """-[t ln a + (1 - t) ln(1 - a)] with a = sigma(z), as softplus(z) - t z."""
+    return np.maximum(z, 0) + np.log1p(np.exp(-abs(z))) - t * z
+
+
+cases = [(0.3, 1.0), (-2.0, 1.0), (2.5, 0.0), (-8.0, 1.0), (8.0, 0.0), (40.0, 0.0)]
+worst = 0.0
+for z_, t_ in cases:
+    a_ = bl.sigmoid(z_)
+    numeric = bl.numerical_gradient(lambda v: bce(v[0], t_), np.array([z_]))[0]
+    err = bl.rel_error(a_ - t_, numeric)
+    worst = max(worst, err)
+    with np.errstate(divide="ignore"):
+        textbook = -(t_ * np.log(a_) + (1 - t_) * np.log(1 - a_))
+    print(f"z = {z_:5.1f}, t = {t_:.0f}: L = {bce(z_, t_):9.6f} (as -[t ln a + (1-t) ln(1-a)]: {textbook:9.6f}),  "
+          f"delta = a - t = {a_ - t_: .6f},  central difference {numeric: .6f}")
+print(f"largest relative error of a - t against central differences: {worst:.0e}  (should be below 1e-7)")
+assert worst < 1e-7, f"a - t should match central differences of the binary cross-entropy. {COURSE_BUG}"
+net1 = bl.MLP([1, 1], output="sigmoid")
+net1.layers[0].W, net1.layers[0].b = np.ones((1, 1)), np.zeros(1)
+zs_, ts_ = np.array([[z_] for z_, _ in cases]), np.array([[t_] for _, t_ in cases])
+assert np.isclose(net1.loss(zs_, ts_, loss="cross_entropy"), np.mean([bce(z_, t_) for z_, t_ in cases])), \
+    f"the library's cross-entropy for a sigmoid output should be the mean binary cross-entropy. {COURSE_BUG}"
+assert np.isclose(bce(1.5, 1.0), -log_softmax(np.array([1.5, 0.0]))[0]), \
+    f"the binary cross-entropy should equal the two-class softmax cross-entropy. {COURSE_BUG}"
+
+# %% [markdown]
+# ## 6. Why the squared error learns slowly with a sigmoid output
+#
+# Chapter 1 trained a sigmoid neuron with the squared error $L = \tfrac12(a - t)^2$. Its output delta
+# keeps the sigmoid's slope:
+#
+# $$ \delta_{\text{squared}} = (a - t)\,\sigma'(z) = (a - t)\, a(1 - a), \qquad \delta_{\text{cross-entropy}} = a - t . $$
+#
+# When the neuron is **saturated**, $|z|$ large so that $a$ is near 0 or 1, the factor $a(1 - a)$ is tiny
+# (at most $0.25$, and about $e^{-|z|}$ for large $|z|$). If it is saturated on the *right* side that is
+# fine: the error is small anyway. If it is saturated on the *wrong* side, confidently wrong, then
+# $a - t$ is nearly $\pm 1$ but the squared error's delta is nearly 0: the gradient is smallest exactly
+# when the mistake is largest, and learning crawls. The cross-entropy's delta is $a - t$ itself, about
+# $\pm 1$: the worse the mistake, the harder the push.
+
+# %%
+z_wrong = np.array([0.0, -2.0, -4.0, -6.0, -8.0])               # target t = 1: each z is wrong, more and more
+d_squared, d_cross = output_deltas(z_wrong, 1.0)
+for z_, ds, dc in zip(z_wrong, d_squared, d_cross):
+    print(f"z = {z_:5.1f}, t = 1: a = {bl.sigmoid(z_):.4f}   squared error delta {ds: .5f}   "
+          f"cross-entropy delta {dc: .5f}   ratio {dc / ds:7.1f}")
+numeric_sq = bl.numerical_gradient(lambda v: np.sum(0.5 * (bl.sigmoid(v) - 1.0) ** 2), z_wrong.copy())
+numeric_ce = bl.numerical_gradient(lambda v: np.sum(bce(v, 1.0)), z_wrong.copy())
+print(f"relative errors against central differences: squared {bl.rel_error(d_squared, numeric_sq):.0e}, "
+      f"cross-entropy {bl.rel_error(d_cross, numeric_ce):.0e}  (should be below 1e-7)")
+assert bl.rel_error(d_squared, numeric_sq) < 1e-7 and bl.rel_error(d_cross, numeric_ce) < 1e-7, \
+    f"both deltas should match central differences. {COURSE_BUG}"
+assert np.allclose(d_cross / d_squared, 1 / bl.sigmoid_prime(z_wrong)), \
+    f"the ratio of the deltas should be 1 / sigma'(z). {COURSE_BUG}"
+
+# %% [markdown]
+# The ratio is $1/\sigma'(z)$: 4 at $z = 0$, about 400 at $z = -6$ and about 3000 at $z = -8$.
+#
+# ### Try it: the same bad start, two losses
+#
+# One sigmoid neuron, two blobs of points (one per class), and a start that is as wrong as can be:
+# the weights point the opposite way to a good direction, so every sample has $|z| \approx 2 \times$ the
+# **how wrong** value, on the wrong side. Both networks start from exactly this state and are trained
+# by full-batch gradient descent with the same learning rate, one with the squared error and one with
+# the cross-entropy. Left: the squared-error run's loss; middle: the cross-entropy run's loss; right:
+# both runs' training accuracy. **Play** trains on (5 epochs per frame), **Reset** goes back to the start.
+#
+# - At the default (how wrong 3, so $|z| \approx 6$; lr 1) the cross-entropy run is 90% right within 3
+#   epochs. The squared-error run sits on a plateau, its loss near the maximum $\tfrac12$, for about 80
+#   epochs (the cell checks: between 70 and 90); then it falls fast, because once $z$ leaves the
+#   saturated region, $a(1-a)$ grows.
+# - Make the start worse (how wrong 4): the squared error has not reached 90% after 100 epochs, the
+#   cross-entropy gets there within 5.
+# - At how wrong 1 ($|z| \approx 2$, hardly saturated) both are 90% right within 10 epochs.
+
+# %%
+race_view = LossRaceView(scale=3.0, lr=1.0, initial_epochs=100)
+race_view
+
+# %%
+# The headless run: what the text above says, from the same start.
+race = race_view.race
+print(race_view.message)
+worse = LossRace(scale=4.0, lr=1.0)
+worse.run(100)
+mild = LossRace(scale=1.0, lr=1.0)
+mild.run(100)
+after = lambda r, loss: f"after {r.epochs_to(loss)} epochs" if r.epochs_to(loss) else f"not within {r.epochs} epochs"
+for name, r in [("how wrong 4", worse), ("how wrong 1", mild)]:
+    print(f"{name}: 90% right with the squared error {after(r, 'mse')}, with the cross-entropy {after(r, 'cross_entropy')}")
+assert race.initial_accuracy == 0.0 and race.epochs == 100, f"both runs should start 0% right. {COURSE_BUG}"
+assert race.epochs_to("cross_entropy") <= 3 and 70 <= race.epochs_to("mse") <= 90, \
+    f"at how wrong 3 the runs should reach 90% within 3 and after 70 to 90 epochs. {COURSE_BUG}"
+assert worse.epochs_to("mse") is None and worse.epochs_to("cross_entropy") <= 5, \
+    f"at how wrong 4 the squared error should not reach 90% in 100 epochs. {COURSE_BUG}"
+assert max(mild.epochs_to("mse"), mild.epochs_to("cross_entropy")) <= 10, \
+    f"at how wrong 1 both runs should be 90% right within 10 epochs. {COURSE_BUG}"
+
+# %% [markdown]
+# ## 7. Computing it without overflow: log-sum-exp
 #
 # $e^{z}$ overflows float64 for $z > 709$. Logits that large are rare, but a network that diverges, or
 # a classifier that is very sure, produces them, and then the textbook formula gives `nan`:
@@ -202,7 +338,8 @@ with np.errstate(over="ignore", invalid="ignore"):
     naive_softmax = np.exp(z_big) / np.exp(z_big).sum()
 print("naive softmax of", z_big, "->", naive_softmax)
 print("stable softmax                    ->", bl.softmax(z_big))
-assert np.all(np.isnan(naive_softmax)) and np.allclose(bl.softmax(z_big), bl.softmax(z_big - 1000))
+assert np.all(np.isnan(naive_softmax)) and np.allclose(bl.softmax(z_big), bl.softmax(z_big - 1000)), \
+    f"the naive softmax should give nan and the stable one a finite answer. {COURSE_BUG}"
 
 # %% [markdown]
 # The fix is the shift we met in section 1: subtract $m = \max_j z_j$ first. Then the largest exponent is
@@ -230,9 +367,10 @@ def cross_entropy_stable(z, c):
 with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
     for zz, c in [(np.array([2.0, 1.0, 0.1]), 1), (z_big, 2), (np.array([0.0, -1000.0]), 1)]:
         print(f"z = {zz}, class {c + 1}: naive {cross_entropy_naive(zz, c):8.4f}   stable {cross_entropy_stable(zz, c):9.4f}")
-assert np.isclose(cross_entropy_stable(z_big, 2), np.log(2 + np.exp(-1.0)) + 1.0)
-assert cross_entropy_stable(np.array([0.0, -1000.0]), 1) == 1000.0
-assert np.isclose(cross_entropy_stable(z_big, 2), -log_softmax(z_big)[2])
+assert np.isclose(cross_entropy_stable(z_big, 2), np.log(2 + np.exp(-1.0)) + 1.0), \
+    f"the stable loss for [1000, 1000, 999], class 3, should be ln(2 + 1/e) + 1. {COURSE_BUG}"
+assert cross_entropy_stable(np.array([0.0, -1000.0]), 1) == 1000.0, f"the stable loss should be exactly 1000. {COURSE_BUG}"
+assert np.isclose(cross_entropy_stable(z_big, 2), -log_softmax(z_big)[2]), f"it should equal the library's log_softmax. {COURSE_BUG}"
 
 # %% [markdown]
 # The first row is an ordinary case: both agree. In the second, the naive formula computes `inf/inf`;
@@ -240,19 +378,20 @@ assert np.isclose(cross_entropy_stable(z_big, 2), -log_softmax(z_big)[2])
 # probability $e^{-1000}$, which underflows to 0: the naive loss is $\infty$, the stable one 1000, a
 # large but usable number whose gradient $y - t$ is perfectly finite.
 #
-# ## 6. Document 003's classifier, end to end
+# ## 8. A small classifier, end to end
 #
-# Document 003 builds a small classifier: 2 inputs, 3 sigmoid hidden units, 3 softmax outputs, **no
-# biases**, the cross-entropy. In the course's notation, for one sample $x$ (a row):
+# A small classifier: 2 inputs, 3 sigmoid hidden units, 3 softmax outputs, **no biases**, the
+# cross-entropy. For one sample $x$ (a row):
 #
 # $$ s = \sigma(x W_1), \qquad z = s\, W_2, \qquad y = \mathrm{softmax}(z), \qquad L = -\sum_k t_k \log y_k , $$
 #
-# with $W_1$ of shape $(2, 3)$ and $W_2$ of shape $(3, 3)$. 003's weight $w^{(1)}_{11}$ (input 1 to hidden
-# unit 1) is our `W1[0, 0]`, and its $w^{(2)}_{i1}$ (hidden unit 1 to output $i$) is our `W2[0, i]`.
-# There is exactly one path from $w^{(1)}_{11}$ into the network, through $s_1$, and from $s_1$ three
-# paths to the loss, one through each output logit. The chain rule along them:
+# with $W_1$ of shape $(2, 3)$ and $W_2$ of shape $(3, 3)$, indexed (in, out) as always: $(W_1)_{11}$ joins
+# input 1 to hidden unit 1 (`W1[0, 0]` in Python, which counts from 0), and $(W_2)_{1i}$ joins hidden
+# unit 1 to output $i$ (`W2[0, i - 1]`). There is exactly one path from $(W_1)_{11}$ into the network,
+# through $s_1$, and from $s_1$ three paths to the loss, one through each output logit. The chain rule
+# along them:
 #
-# $$ \frac{\partial L}{\partial w^{(1)}_{11}} = \underbrace{\sum_{i=1}^{3} (y_i - t_i)\, w^{(2)}_{i1}}_{\partial L/\partial s_1}
+# $$ \frac{\partial L}{\partial (W_1)_{11}} = \underbrace{\sum_{i=1}^{3} (y_i - t_i)\, (W_2)_{1i}}_{\partial L/\partial s_1}
 # \; s_1 (1 - s_1)\; x_1 . $$
 #
 # We compute it three ways: by this formula, by backprop (`backprop_lib` with its biases set to zero;
@@ -266,7 +405,7 @@ t = np.array([0.0, 0.0, 1.0])                       # the sample is of class 3
 W1, W2 = rng.normal(size=(2, 3)), rng.normal(size=(3, 3))
 
 
-def loss_003(W1, W2):
+def loss_233(W1, W2):
     y_ = bl.softmax(bl.sigmoid(x @ W1) @ W2)
     return -np.sum(t * np.log(y_))
 
@@ -285,39 +424,41 @@ h = 1e-5
 W1_plus, W1_minus = W1.copy(), W1.copy()
 W1_plus[0, 0] += h
 W1_minus[0, 0] -= h
-by_differences = (loss_003(W1_plus, W2) - loss_003(W1_minus, W2)) / (2 * h)
+by_differences = (loss_233(W1_plus, W2) - loss_233(W1_minus, W2)) / (2 * h)
 
-print(f"loss {loss:.6f} (by hand {loss_003(W1, W2):.6f})")
+print(f"loss {loss:.6f} (by hand {loss_233(W1, W2):.6f})")
 print(f"dL/dw11: hand formula {by_hand:.10f}\n         backprop     {by_backprop:.10f}\n"
       f"         differences  {by_differences:.10f}")
 print(f"relative errors against differences: hand {bl.rel_error(by_hand, by_differences):.1e}, "
       f"backprop {bl.rel_error(by_backprop, by_differences):.1e}   (should be below 1e-7)")
-assert np.isclose(loss, loss_003(W1, W2))
-assert bl.rel_error(by_hand, by_differences) < 1e-7 and bl.rel_error(by_backprop, by_differences) < 1e-7
+assert np.isclose(loss, loss_233(W1, W2)), f"the library's loss should equal the hand-written one. {COURSE_BUG}"
+assert bl.rel_error(by_hand, by_differences) < 1e-7 and bl.rel_error(by_backprop, by_differences) < 1e-7, \
+    f"the hand formula and backprop should match central differences. {COURSE_BUG}"
 
 # %% [markdown]
 # All three agree. Backprop gives the other 14 weights' gradients in the same pass; the finite
 # differences of the whole $W_1$ and $W_2$ confirm them:
 
 # %%
-num_W1 = bl.numerical_gradient(lambda W_: loss_003(W_, W2), W1.copy())
-num_W2 = bl.numerical_gradient(lambda W_: loss_003(W1, W_), W2.copy())
+num_W1 = bl.numerical_gradient(lambda W_: loss_233(W_, W2), W1.copy())
+num_W2 = bl.numerical_gradient(lambda W_: loss_233(W1, W_), W2.copy())
 print(f"relative error dL/dW1 {bl.rel_error(grads[0]['W'], num_W1):.1e}, "
       f"dL/dW2 {bl.rel_error(grads[1]['W'], num_W2):.1e}   (should be below 1e-7)")
-assert bl.rel_error(grads[0]["W"], num_W1) < 1e-7 and bl.rel_error(grads[1]["W"], num_W2) < 1e-7
+assert bl.rel_error(grads[0]["W"], num_W1) < 1e-7 and bl.rel_error(grads[1]["W"], num_W2) < 1e-7, \
+    f"backprop's dL/dW1 and dL/dW2 should match central differences. {COURSE_BUG}"
 
 # %% [markdown]
-# > ⚠️ **Common pitfall: a factor too many.** Document 003 spells the same gradient out as
-# > $\sum_i (y_i - t_i)\,\{h_i(1 - h_i)\}\, w^{(2)}_{i1}\, s_1(1-s_1)\, x_1$, with an extra factor
-# > $h_i(1-h_i)$ on each output unit. That factor is the derivative of a **sigmoid** on the output units:
-# > 003's matrix-form section puts one there ($h = \sigma(b)$, then $y = \mathrm{softmax}(h)$). The
-# > classifier it draws, and every classifier in this course, puts the softmax **directly on the logits**,
-# > and $y - t$ is already $\partial L/\partial z$: there is no $h_i(1-h_i)$ to multiply by. With it, the
-# > gradient disagrees with finite differences; the formula with the factor is right only for the network
-# > with the extra sigmoid:
+# > ⚠️ **Common mistake: a factor too many.** It is easy to write the same gradient as
+# > $\sum_i (y_i - t_i)\,\{h_i(1 - h_i)\}\, (W_2)_{1i}\, s_1(1-s_1)\, x_1$, with an extra factor
+# > $h_i(1-h_i)$ on each output unit. That factor is the derivative of a **sigmoid** on the output units,
+# > and belongs only to a network that applies one before the softmax ($h = \sigma(z)$, then
+# > $y = \mathrm{softmax}(h)$). A classifier like this one puts the softmax **directly on the logits**, and
+# > $y - t$ is already $\partial L/\partial z$: there is no $h_i(1-h_i)$ to multiply by. With it, the gradient
+# > disagrees with finite differences; the formula with the factor is right only for the network with
+# > the extra sigmoid:
 
 # %%
-extra = bl.sigmoid(s @ W2) * (1 - bl.sigmoid(s @ W2))             # 003's h_i (1 - h_i), h = sigma(z)
+extra = bl.sigmoid(s @ W2) * (1 - bl.sigmoid(s @ W2))             # h_i (1 - h_i) with h = sigma(z)
 with_factor = np.sum((y - t) * extra * W2[0, :]) * s[0] * (1 - s[0]) * x[0]
 print(f"softmax on the logits:  with the factor {with_factor:.6f}, without {by_hand:.6f}, "
       f"differences {by_differences:.6f}")
@@ -329,12 +470,13 @@ loss_sig = lambda W_: -np.sum(t * np.log(bl.softmax(bl.sigmoid(bl.sigmoid(x @ W_
 y_sig = bl.softmax(bl.sigmoid(s @ W2))
 formula_sig = np.sum((y_sig - t) * extra * W2[0, :]) * s[0] * (1 - s[0]) * x[0]
 num_sig = bl.numerical_gradient(loss_sig, W1.copy())[0, 0]
-print(f"sigmoid, then softmax: 003's formula {formula_sig:.6f}, differences {num_sig:.6f} "
+print(f"sigmoid, then softmax: the formula with the factor {formula_sig:.6f}, differences {num_sig:.6f} "
       f"(relative error {bl.rel_error(formula_sig, num_sig):.1e})")
-assert bl.rel_error(with_factor, by_differences) > 0.1 and bl.rel_error(formula_sig, num_sig) < 1e-7
+assert bl.rel_error(with_factor, by_differences) > 0.1 and bl.rel_error(formula_sig, num_sig) < 1e-7, \
+    f"the factor should be wrong here and right for the network with the extra sigmoid. {COURSE_BUG}"
 
 # %% [markdown]
-# ## 7. Try it: logits and probabilities
+# ## 9. Try it: logits and probabilities
 #
 # Move the logit sliders. The left plot shows the softmax probabilities (the true class in red) and the
 # loss $-\log p_{\text{true}}$; the right one the gradient $\partial L/\partial z = p - t$ that backprop
@@ -351,11 +493,11 @@ softmax_view
 # %%
 # The view's state is what the formulas say (this is also what a headless run shows).
 print("p =", softmax_view.p, f" loss = {softmax_view.loss:.4f}", " dL/dz =", softmax_view.grad)
-assert np.allclose(softmax_view.p, bl.softmax(np.array([2.0, 1.0, 0.1])))
-assert np.allclose(softmax_view.grad, softmax_view.p - np.eye(3)[1])
+assert np.allclose(softmax_view.p, bl.softmax(np.array([2.0, 1.0, 0.1]))), f"the view should show softmax(z). {COURSE_BUG}"
+assert np.allclose(softmax_view.grad, softmax_view.p - np.eye(3)[1]), f"the view's gradient should be p - t. {COURSE_BUG}"
 
 # %% [markdown]
-# ## 8. Try it: classifiers with many classes
+# ## 10. Try it: classifiers with many classes
 #
 # **Spirals.** Three interleaved spiral arms, one class each: a softmax output with three units. Change
 # the depth, width, activation or learning rate; **Play** keeps training. The third panel shows each
@@ -368,8 +510,8 @@ spirals
 
 # %%
 print(spirals, f"- training accuracy {spirals.accuracy('train'):.0%}, test accuracy {spirals.accuracy('test'):.0%}")
-assert spirals.net.output == "softmax" and spirals.net.sizes[-1] == 3
-assert spirals.accuracy("train") > 0.9
+assert spirals.net.output == "softmax" and spirals.net.sizes[-1] == 3, f"three softmax outputs expected. {COURSE_BUG}"
+assert spirals.accuracy("train") > 0.9, f"after 300 epochs the spirals should be over 90% right. {COURSE_BUG}"
 
 # %% [markdown]
 # **Handwritten digits.** 1797 images of 8×8 pixels (the set scikit-learn ships), ten classes: a
@@ -383,7 +525,7 @@ digits
 
 # %%
 print(f"after {digits.history.epochs} epochs: test accuracy {digits.accuracy('test'):.1%}")
-assert digits.accuracy("test") > 0.9
+assert digits.accuracy("test") > 0.9, f"after 10 epochs the digits should be over 90% right. {COURSE_BUG}"
 
 # %% [markdown]
 # ## Exercises
@@ -503,6 +645,31 @@ ch06.check_classifier_backward(classifier_backward, hidden=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
+# ### Exercise 4 · The binary cross-entropy and its delta (2 points)
+#
+# Write `binary_cross_entropy(z, t)` for a sigmoid output: given the logits `z` and the targets `t`
+# (0 or 1) of $N$ samples, both of shape `(N,)`, return the tuple `(loss, delta)`: the mean
+# $L = -\frac1N\sum_n [\,t_n \ln a_n + (1 - t_n)\ln(1 - a_n)\,]$ with $a_n = \sigma(z_n)$ (a float), and
+# $\delta = \partial L/\partial z$ (shape `(N,)`). It must stay finite for logits like $\pm 1000$.
+# (`bl.sigmoid` is allowed; the library's `binary_cross_entropy` and finite differences are not.)
+
+# %% nbgrader={"grade": false, "grade_id": "ex4_binary_cross_entropy", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true}
+def binary_cross_entropy(z, t):
+    """(mean binary cross-entropy, dL/dz) for logits z (N,) and targets t (N,)."""
+    ### BEGIN SOLUTION
+    z = np.asarray(z, dtype=float)
+    per_sample = np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z))) - t * z
+    return float(per_sample.mean()), (bl.sigmoid(z) - t) / z.size
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "ex4_check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+ch06.check_binary_cross_entropy(binary_cross_entropy)
+### BEGIN HIDDEN TESTS
+ch06.check_binary_cross_entropy(binary_cross_entropy, hidden=True)
+### END HIDDEN TESTS
+
+# %% [markdown]
 # ## Summary
 #
 # In this chapter we
@@ -512,8 +679,12 @@ ch06.check_classifier_backward(classifier_backward, hidden=True)
 #   cross-entropy derivative $-t_j/y_j$ (with all $K$ terms in the loss), checked numerically;
 # - saw the naive one-path chain rule give $-t_j(1-y_j)$, wrong for every class but the true one, and
 #   the sum over all paths give the output delta $y - t$;
+# - derived the binary cross-entropy $-[t\ln a + (1-t)\ln(1-a)]$ for a sigmoid output, whose delta is
+#   again $a - t$, and saw why the squared error with a sigmoid output learns slowly from a saturated
+#   start: its delta $(a - t)\,\sigma'(z)$ is smallest when the mistake is largest (a race from the same
+#   start: about 80 epochs on a plateau against at most 3);
 # - computed the softmax and the loss stably with the log-sum-exp, for logits of 1000 and beyond;
-# - took document 003's 2-3-3 classifier apart: one weight's gradient by hand, by backprop and by finite
+# - took a 2-3-3 classifier apart: one weight's gradient by hand, by backprop and by finite
 #   differences agree, and the extra factor $h_i(1-h_i)$ belongs only to a network with a sigmoid
 #   before the softmax;
 # - trained softmax classifiers on spirals and on handwritten digits.

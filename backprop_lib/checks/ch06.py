@@ -8,7 +8,7 @@ import numpy as np
 from .. import activations, gradcheck, losses
 from ..activations import log_softmax, sigmoid, softmax
 from . import ch05
-from ._core import Exercise, Forbidden, Slip, _describe_args, fmt
+from ._core import Exercise, Forbidden, Slip, _describe_args, check_cases, fmt
 
 # -- exercise 1: a stable cross-entropy ------------------------------------------------------------
 EX1 = Exercise(
@@ -215,3 +215,84 @@ def check_classifier_backward(fn, hidden: bool = False) -> None:
     cases = [classifier_case(*s, seed=200 + i + (50 if hidden else 0)) for i, s in enumerate(shapes)]
     ch05.grade_backward(EX3, fn, classifier_loss, _classifier_grads, cases, ch05._name(fn, "classifier_backward"),
                         _classifier_kind, quiet=hidden)
+
+
+# -- exercise 4: the binary cross-entropy and its output delta ----------------------------------------
+EX4 = Exercise(
+    "ch06.ex4", "binary_cross_entropy",
+    start="Section 5 writes the binary cross-entropy of one sigmoid output from its logit z, with the softplus, "
+          "and derives its delta. Here z and t hold N samples: the loss is their mean.",
+    reread="Section 5: the loss as softplus(z) - t z, the derivation of delta = a - t, and (for the 1/N) the "
+           "mean over samples of chapter 5, section 2.",
+    code="compute the loss from z without forming a = sigma(z) first (ln of a number that rounded to 0 or 1 is "
+         "-inf); the delta of a mean over N samples carries a factor 1/N, and no factor sigma'(z).")
+
+
+def _softplus(z):
+    return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
+
+
+def _bce(z, t):
+    z, t = np.asarray(z, dtype=float), np.asarray(t, dtype=float)
+    return float(np.mean(_softplus(z) - t * z)), (sigmoid(z) - t) / z.size
+
+
+def _forbid_bce():
+    lib = _lib_owner()
+    targets = [(losses, "binary_cross_entropy"), (losses, "binary_cross_entropy_grad"),
+               (sys.modules[__name__], "_bce")]
+    if lib is not None and hasattr(lib, "losses"):
+        targets += [(lib.losses, "binary_cross_entropy"), (lib.losses, "binary_cross_entropy_grad")]
+    fd = [(gradcheck, "numerical_gradient"), (np, "gradient")] + \
+        ([(lib, "numerical_gradient")] if lib is not None else [])
+    return [Forbidden("the library's binary_cross_entropy (or the check's own reference)",
+                      "the exercise is to write the loss and its delta yourself.", targets),
+            Forbidden("a finite-difference routine (bl.numerical_gradient, np.gradient)",
+                      "the exercise asks for the exact delta a - t from section 5's derivation, not an estimate.",
+                      fd)]
+
+
+_BCE_SLIPS = [
+    Slip("the delta keeps the sigmoid's slope: (a - t) sigma'(z) is the squared error's delta. For the "
+         "cross-entropy the slope cancels.",
+         lambda z, t: (float(np.mean(_softplus(z) - t * z)), (sigmoid(z) - t) * sigmoid(z) * (1 - sigmoid(z)) / z.size),
+         reread="Section 5, where a(1 - a) cancels, and section 6, the squared error's delta."),
+    Slip("the delta is missing the 1/N of the mean (each sample's delta is a - t; the mean divides by N).",
+         lambda z, t: (float(np.mean(_softplus(z) - t * z)), sigmoid(z) - t)),
+    Slip("the loss is the sum over samples, not the mean.",
+         lambda z, t: (float(np.sum(_softplus(z) - t * z)), (sigmoid(z) - t) / z.size)),
+    Slip("the sum over samples is used in both the loss and the delta: the exercise asks for the mean.",
+         lambda z, t: (float(np.sum(_softplus(z) - t * z)), sigmoid(z) - t)),
+    Slip("the delta has the wrong sign: it is a - t (positive when the output is too high).",
+         lambda z, t: (float(np.mean(_softplus(z) - t * z)), (t - sigmoid(z)) / z.size)),
+    Slip("the delta uses z where it needs the activation a = sigma(z).",
+         lambda z, t: (float(np.mean(_softplus(z) - t * z)), (z - t) / z.size)),
+    Slip("the roles of the classes are swapped: t = 1 should give -ln a, t = 0 should give -ln(1 - a).",
+         lambda z, t: (float(np.mean(_softplus(z) - (1 - t) * z)), (sigmoid(z) - (1 - t)) / z.size)),
+    Slip("the loss uses log base 10; the course's log is the natural log (np.log).",
+         lambda z, t: (float(np.mean(_softplus(z) - t * z)) / np.log(10), (sigmoid(z) - t) / z.size)),
+]
+
+
+def check_binary_cross_entropy(fn, hidden: bool = False) -> None:
+    """binary_cross_entropy(z, t) == (mean of -[t ln a + (1-t) ln(1-a)], (a - t) / N) with a = sigma(z),
+    finite for |z| up to 1000 and exact for z exactly 0."""
+    if hidden:
+        rng = np.random.default_rng(64)
+        cases = [(rng.normal(size=7) * 4, (rng.random(7) > 0.5).astype(float)),
+                 (np.array([-745.0, 745.0, 0.0, 37.0]), np.array([1.0, 0.0, 1.0, 1.0])),
+                 (np.array([2.5]), np.array([0.0]))]
+    else:
+        cases = [(np.array([0.3, -2.0, 2.5, 0.0]), np.array([1.0, 1.0, 0.0, 0.0])),
+                 (np.array([-8.0, 6.0, 1.5]), np.array([1.0, 0.0, 1.0])),
+                 (np.array([1000.0, -1000.0, 40.0]), np.array([0.0, 1.0, 1.0]))]
+    name = ch05._name(fn, "binary_cross_entropy")
+    forbid = _forbid_bce()
+    ch05.reject_forbidden_itself(EX4, fn, forbid, name)
+    check_cases(EX4, fn, _bce, cases, arg_names=("z", "t"), slips=_BCE_SLIPS, forbid=forbid, quiet=True,
+                name=name, dtype=None,
+                nonfinite_kind="a logarithm or exponential went out of range: ln of a probability that rounded "
+                               "to 0 or 1 is -inf, and e^z overflows for z > 709. Write the loss from z with the "
+                               "softplus form of section 5.")
+    if not hidden:
+        EX4.passed(f"{name} gives the loss and the delta on {len(cases)} test inputs, including |z| = 1000 and z = 0.")

@@ -179,4 +179,60 @@ CLASSIFIER = Exercise("ex3_find_the_bug", ch06.check_classifier_backward, stub, 
 ], right=[right_einsum, right_jacobian_per_sample], name="classifier_backward",
    namespace=_namespace)
 
-EXERCISES = [CROSS_ENTROPY, JACOBIAN, CLASSIFIER]
+# -- exercise 4: binary_cross_entropy ----------------------------------------------------------------------
+def _sp(z):
+    return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
+
+
+def bce_logaddexp(z, t):
+    z = np.asarray(z, dtype=float)
+    return float(np.mean(np.logaddexp(0.0, z) - t * z)), (1 / (1 + np.exp(-z)) - t) / len(z)
+
+
+def bce_loop(z, t):
+    n, total, delta = len(z), 0.0, np.zeros(len(z))
+    for i in range(n):
+        zi = float(z[i])
+        # -ln sigma(z) = ln(1 + e^-z) and -ln(1 - sigma(z)) = ln(1 + e^z), each written so nothing overflows
+        neg_log_a = np.log1p(np.exp(-zi)) if zi > 0 else -zi + np.log1p(np.exp(zi))
+        neg_log_1ma = zi + np.log1p(np.exp(-zi)) if zi > 0 else np.log1p(np.exp(zi))
+        total += t[i] * neg_log_a + (1 - t[i]) * neg_log_1ma
+        delta[i] = (bl.sigmoid(zi) - t[i]) / n
+    return total / n, delta
+
+
+def bce_textbook(z, t):
+    a = bl.sigmoid(z)
+    return float(-np.mean(t * np.log(a) + (1 - t) * np.log(1 - a))), (a - t) / len(z)
+
+
+def bce_clipped(z, t):
+    a = np.clip(bl.sigmoid(z), 1e-12, 1 - 1e-12)
+    return float(-np.mean(t * np.log(a) + (1 - t) * np.log(1 - a))), (bl.sigmoid(z) - t) / len(z)
+
+
+def bce_fd(z, t):
+    loss = lambda v: float(np.mean(_sp(v) - t * v))
+    return loss(z), bl.numerical_gradient(loss, np.array(z, dtype=float))
+
+
+BINARY_CE = Exercise("ex4_binary_cross_entropy", ch06.check_binary_cross_entropy, stub, wrong=[
+    Wrong("ln of the probabilities", bce_textbook, "out of range"),
+    Wrong("probabilities clipped before the log", bce_clipped, "expected"),
+    Wrong("the squared error's delta", lambda z, t: (float(np.mean(_sp(z) - t * z)),
+                                                     (bl.sigmoid(z) - t) * bl.sigmoid_prime(z) / len(z)), "slope"),
+    Wrong("no 1/N in the delta", lambda z, t: (float(np.mean(_sp(z) - t * z)), bl.sigmoid(z) - t), "1/N"),
+    Wrong("loss summed", lambda z, t: (float(np.sum(_sp(z) - t * z)), (bl.sigmoid(z) - t) / len(z)), "sum"),
+    Wrong("delta sign flipped", lambda z, t: (float(np.mean(_sp(z) - t * z)), (t - bl.sigmoid(z)) / len(z)),
+          "wrong sign"),
+    Wrong("z instead of a", lambda z, t: (float(np.mean(_sp(z) - t * z)), (z - t) / len(z)), "activation"),
+    Wrong("classes swapped", lambda z, t: (float(np.mean(_sp(z) - (1 - t) * z)), (bl.sigmoid(z) - 1 + t) / len(z)),
+          "swapped"),
+    Wrong("log base 10", lambda z, t: (float(np.mean(_sp(z) - t * z)) / np.log(10), (bl.sigmoid(z) - t) / len(z)),
+          "natural log"),
+    Wrong("finite differences for the delta", bce_fd, "finite-difference"),
+    Wrong("the library's loss", lambda z, t: (bl.losses.binary_cross_entropy(z[:, None], t[:, None]),
+                                              bl.losses.binary_cross_entropy_grad(z, t)), "binary_cross_entropy"),
+], right=[bce_logaddexp, bce_loop], name="binary_cross_entropy", namespace=_namespace)
+
+EXERCISES = [CROSS_ENTROPY, JACOBIAN, CLASSIFIER, BINARY_CE]

@@ -1,0 +1,77 @@
+"""Chapter 6's live comparison: one sigmoid neuron started confidently wrong, trained with the squared
+error and with the cross-entropy side by side.
+
+    from backprop_lib.widgets import LossRaceView
+    view = LossRaceView(scale=3.0, lr=1.0, initial_epochs=100)
+    view.scale.value = 4.0       # every control is an ipywidgets widget: set .value from Python
+    view.race                    # the saturation.LossRace being trained (nets, histories, accuracies)
+"""
+from __future__ import annotations
+
+import ipywidgets as W
+
+from .._validate import whole_number
+from ..plots.loss_race import LossRacePlot
+from ..saturation import LOSS_NAMES, LossRace
+from .base import FigureView, ShowsWidget, TrainingControls, locked
+
+
+class LossRaceView(ShowsWidget):
+    """Controls: .scale (how wrong the start is: |z| is about 2 x scale), .lr (log slider), and
+    .controls (Play / Step / Reset; Play and Step train `epochs_per_step` epochs). Changing a slider
+    starts both runs again from the new saturated start. State: .race, .view (FigureView), .message."""
+
+    def __init__(self, scale: float = 3.0, lr: float = 1.0, initial_epochs: int = 0, epochs_per_step: int = 5,
+                 dpi: int = 80):
+        self.epochs_per_step = whole_number(epochs_per_step, "epochs_per_step", minimum=1)
+        initial_epochs = whole_number(initial_epochs, "initial_epochs", minimum=0)
+        self.race = LossRace(scale, lr)     # validates scale and lr
+        self.scale = W.FloatSlider(value=self.race.scale, min=0.5, max=6.0, step=0.5, description="how wrong",
+                                   readout_format=".1f", continuous_update=False,
+                                   layout=W.Layout(width="300px"))
+        self.lr = W.FloatLogSlider(value=self.race.lr, base=10, min=-2, max=1, step=0.25, description="lr",
+                                   readout_format=".2g", continuous_update=False, layout=W.Layout(width="300px"))
+        self.controls = TrainingControls(self.step, self.reset)
+        self.plot = LossRacePlot(dpi=dpi)
+        self.view = FigureView(self.plot.fig)
+        self.message = ""
+        if initial_epochs:
+            self.race.run(initial_epochs)
+        self._redraw()
+        self.plot.fig.set_layout_engine("none")   # keep the first layout: later frames skip the layout pass
+        for slider in (self.scale, self.lr):
+            slider.observe(self.controls.capture(lambda change: self.reset()), names="value")
+        self.widget = W.VBox([W.HBox([self.scale, self.lr]), self.controls.box, self.controls.status,
+                              self.view.image, self.controls.log])
+
+    @locked
+    def step(self) -> None:
+        """Train both runs `epochs_per_step` more epochs and redraw."""
+        self.race.run(self.epochs_per_step)
+        self._redraw()
+
+    @locked
+    def reset(self) -> None:
+        """Both runs back to the saturated start given by the sliders."""
+        self.controls.stop()
+        self.race = LossRace(self.scale.value, self.lr.value)
+        self._redraw()
+
+    def _redraw(self) -> None:
+        race = self.race
+        self.plot.update(race)
+        parts = []
+        for loss in race.LOSSES:
+            h = race.history(loss)
+            if h.diverged:
+                parts.append(f"{LOSS_NAMES[loss]}: {h.message}")
+                continue
+            reached = race.epochs_to(loss)
+            when = f"90% right after {reached} epochs" if reached else "not yet 90% right"
+            parts.append(f"{LOSS_NAMES[loss]}: accuracy {race.accuracy(loss):.0%}, {when}, "
+                         f"mean |delta| {race.mean_abs_delta(loss):.2g}")
+        self.message = f"epoch {race.epochs}.  " + ";  ".join(parts)
+        kind = "error" if any(race.history(l).diverged for l in race.LOSSES) else "info"
+        self.controls.show_epoch(race.epochs)
+        self.controls.show_status(self.message, kind)
+        self.view.redraw()
