@@ -101,6 +101,16 @@ def test_spy_counts_and_restores():
     assert spy.calls == 2 and bl.sigmoid is original
 
 
+def test_spy_counts_calls_to_a_function_in_the_students_namespace():
+    ns = {"np": np}
+    exec("def loss(w):\n    return float(np.sum(w ** 2))\n"
+         "def grad(w):\n    return np.array([(loss(w + e) - loss(w - e)) / 2 for e in np.eye(len(w))])\n", ns)
+    original = ns["loss"]
+    with Spy([(ns, "loss")]) as spy:
+        ns["grad"](np.ones(4))
+    assert spy.calls == 8 and ns["loss"] is original
+
+
 def test_exact_comparison_flags_a_numerical_estimate():
     assert compare(2.0 + 1e-8, 2.0, exact=True).kind == "approx"
     assert compare(2.0 * (1 + 1e-14), 2.0, exact=True).ok

@@ -275,13 +275,15 @@ def close(got, expected, rtol: float = 1e-6, atol: float = 1e-9) -> tuple[bool, 
 class Spy:
     """Count calls to functions while a block runs; the functions still compute.
 
-    targets: (owner, attribute) pairs, e.g. (np, "gradient"), (backprop_lib, "numerical_gradient").
+    targets: (owner, attribute) pairs, e.g. (np, "gradient"), (backprop_lib, "numerical_gradient"); an
+    owner may also be a dict, e.g. (fn.__globals__, "two_layer_loss") to count how often the student's
+    function calls the loss defined in the notebook (a finite-difference answer calls it 2n times).
     namespaces: extra dicts (a student function's __globals__) in which any name bound to one of the
     targets' original objects is replaced by the spy too. Everything is restored afterwards.
     """
 
     def __init__(self, targets: Sequence[tuple[Any, str]], namespaces: Sequence[dict] = ()):
-        self.targets = [(o, a) for o, a in targets if hasattr(o, a)]
+        self.targets = [(o, a) for o, a in targets if (a in o if isinstance(o, dict) else hasattr(o, a))]
         self.namespaces = list(namespaces)
         self.calls = 0
         self._saved: list[tuple[Any, str, Any, bool]] = []
@@ -297,10 +299,14 @@ class Spy:
     def __enter__(self) -> "Spy":
         originals = {}
         for owner, attr in self.targets:
-            orig = getattr(owner, attr)
+            is_dict = isinstance(owner, dict)
+            orig = owner[attr] if is_dict else getattr(owner, attr)
             wrapped = originals.setdefault(id(orig), (orig, self._wrap(orig)))[1]
-            self._saved.append((owner, attr, orig, False))
-            setattr(owner, attr, wrapped)
+            self._saved.append((owner, attr, orig, is_dict))
+            if is_dict:
+                owner[attr] = wrapped
+            else:
+                setattr(owner, attr, wrapped)
         for ns in self.namespaces:
             for key, val in list(ns.items()):
                 if id(val) in originals and originals[id(val)][0] is val:
