@@ -60,7 +60,7 @@ def node_missing_reason() -> str | None:
     missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
     if missing:
         return (f"{' and '.join(missing)} not found: JupyterHub's proxy (configurable-http-proxy) "
-                "is a node program; install Node.js >= 18 to run the class test")
+                "is a node program; install Node.js (tested with 20) to run the class test")
     return None
 
 

@@ -9,7 +9,8 @@ line both changed the student's line stays (as the README says), and the README'
 (`tools/teachers_version.py`, run in the student's JupyterLab terminal; or delete and click again)
 brings the teacher's version.
 
-Needs node and npm (the proxy is installed with npm into .venv/hub-proxy on first use).
+Needs node and npm: on first use npm installs the proxy into hub-proxy/ inside the virtual environment
+that runs the tests (.venv-dev/hub-proxy under ./course.sh test); without them the tests are skipped.
 """
 from __future__ import annotations
 
