@@ -210,8 +210,8 @@ assert bl.rel_error(backward_of_v, J_square @ v) > 0.1, "J v and J^T v should di
 # \qquad \dot{\mathbf a}_2 = \dot{\mathbf a}_1 W_2 . $$
 #
 # The result is $\dot{\mathbf a}_2 = J\mathbf v$, a **Jacobian-vector product** (JVP), a weighted sum of
-# $J$'s columns. The dotted values travel *with* the forward pass, layer by layer, and nothing has to be
-# stored for later: this is forward-mode differentiation, the dual numbers of chapter 9 with a vector
+# $J$'s columns. The dotted values (the *tangents*) travel *with* the forward pass, layer by layer, and
+# nothing has to be stored for later: this is forward-mode differentiation, the dual numbers of chapter 9 with a vector
 # $\dot{\mathbf x} = \mathbf v$ in place of a single seed 1. With $\mathbf v = \mathbf e_j$ one pass gives
 # column $j$; the whole Jacobian takes **$n$ forward passes**, one per input.
 
@@ -594,12 +594,13 @@ fig
 # ### The Newton step
 #
 # The quadratic model $L + \mathbf g^\top\boldsymbol\Delta + \tfrac12\boldsymbol\Delta^\top H\boldsymbol\Delta$
-# (with $\mathbf g = \nabla L$) has its lowest point where its gradient $\mathbf g + H\boldsymbol\Delta$ is
-# zero: the **Newton step** $\boldsymbol\Delta = -H^{-1}\mathbf g$. It uses a different step length in
-# every eigen-direction, $1/\lambda$ instead of one $\eta$ for all, so a narrow valley does not slow it
-# down. On a quadratic it lands on the minimum in one step, from anywhere; on a network it is only as
-# good as the quadratic model, and where $H$ has a negative eigenvalue it heads *uphill* along it (the
-# model's stationary point is then a saddle, not a minimum). The widget below shows both.
+# (with $\mathbf g = \nabla L$) is flat where its gradient $\mathbf g + H\boldsymbol\Delta$ is zero: at the
+# **Newton step** $\boldsymbol\Delta = -H^{-1}\mathbf g$. When all eigenvalues of $H$ are positive that
+# point is the model's lowest point. The Newton step uses a different step length in every
+# eigen-direction, $1/\lambda$ instead of one $\eta$ for all, so a narrow valley does not slow it down.
+# On a quadratic it lands on the minimum in one step, from anywhere; on a network it is only as good as
+# the quadratic model, and where $H$ has a negative eigenvalue the model's flat point is not a minimum:
+# along that eigenvector the Newton step goes *uphill*. The widget below shows both.
 
 # %%
 start_line = np.array([-1.0, 3.0])
@@ -612,15 +613,18 @@ assert np.allclose(newton, best_line, rtol=1e-10, atol=1e-12), "one Newton step 
 # ## 7. Try it: a point on a loss surface
 #
 # A network with two weights, $a = w_2\tanh(w_1 x)$, fitted to 24 points $t = 1.5\tanh(x)$, so its loss
-# $L(w_1, w_2)$ can be drawn. It has two perfect fits, $(1, 1.5)$ and $(-1, -1.5)$, and a saddle at
-# $(0, 0)$. Left: the contours of $L$, the point, the gradient step $-\eta\nabla L$ (red), the Newton
+# $L(w_1, w_2)$ can be drawn. It has two perfect fits, $(1, 1.5)$ and $(-1, -1.5)$, and a **saddle** at
+# $(0, 0)$: a point where the gradient is zero but the loss curves up in one direction and down in
+# another (the Hessian has a positive and a negative eigenvalue). Left: the contours of $L$, the point, the gradient step $-\eta\nabla L$ (red), the Newton
 # step $-H^{-1}\nabla L$ (purple) and the chosen direction $\mathbf d$ (grey). Right: the loss along
 # $\mathbf d$ through the point, $L(\mathbf w + s\mathbf d)$, with its parabola
 # $L + s\,\mathbf g\cdot\mathbf d + \tfrac12 s^2\,\mathbf d^\top H\mathbf d$ (dashed): the curvature along
 # $\mathbf d$ is the parabola's second derivative.
 #
 # - Move **w1**, **w2**: near a perfect fit both eigenvalues are positive and the Newton step lands
-#   almost on it; near $w_1 = 0$ the Hessian has a negative eigenvalue and the Newton step points away.
+#   almost on it. Near $w_1 = 0$ the Hessian has a negative eigenvalue at most points, and there the
+#   Newton step heads for a saddle of the quadratic model instead of a minimum: at $w = (0.2, 0.5)$, for
+#   example, it points at the saddle $(0, 0)$.
 # - Turn the **direction**: the curvature $\mathbf d^\top H\mathbf d$ goes from $\lambda_{\min}$ to
 #   $\lambda_{\max}$ as $\mathbf d$ turns from one eigenvector to the other.
 # - Raise the **learning rate**: on the right, the red dot is the gradient step along $\mathbf d$ and the

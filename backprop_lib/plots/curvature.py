@@ -87,7 +87,7 @@ class SurfacePlot:
             (x0, x1), (y0, y1) = self.ax.get_xlim(), self.ax.get_ylim()
             outside = not (x0 <= n_end[0] <= x1 and y0 <= n_end[1] <= y1)
             uphill = p.eigenvalues[0] < 0
-            self.note.set_text(("H has a negative eigenvalue: Newton heads for a saddle" if uphill else "")
+            self.note.set_text(("H has a negative eigenvalue: Newton heads for\na saddle of the quadratic model" if uphill else "")
                                + ("\n" if uphill and outside else "")
                                + ("the Newton step leaves the picture" if outside else ""))
         self.point.set_data([w[0]], [w[1]])

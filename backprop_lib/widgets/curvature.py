@@ -81,5 +81,6 @@ class CurvatureExplorer(ShowsWidget):
             text += "H is singular: no Newton step."
         else:
             text += f"Newton step ({p.newton_step[0]:.3f}, {p.newton_step[1]:.3f})"
-            text += ": H has a negative eigenvalue, so it heads for a saddle, not a minimum." if lam_min < 0 else "."
+            text += (": H has a negative eigenvalue, so it heads for the flat point of the quadratic model, "
+                     "which is a saddle, not a minimum." if lam_min < 0 else ".")
         return text
