@@ -62,11 +62,15 @@ np.set_printoptions(precision=4, suppress=True)
 # $L$ is a **convex bowl**. A function is *convex* when the straight segment between any two points of
 # its graph never passes below the graph; its graph then curves upward (or stays flat) in every
 # direction, like a bowl, and has no separate local dips: every point where the gradient is zero is
-# a lowest point. For our quadratic $L$ the curvature in a direction $\mathbf v$ is
+# a lowest point. For our quadratic $L$ the curvature along a unit vector $\mathbf v$ is
 # $\mathbf v^\top H\mathbf v$, with the matrix of second derivatives (the **Hessian**)
 # $H = \frac1n X^\top X$, and $\mathbf v^\top H \mathbf v = \frac1n\lVert X\mathbf v\rVert^2 \ge 0$: never
 # negative, so $L$ is convex. When the columns of $X$ are linearly independent it is even positive in
-# every direction, the bowl has a single lowest point, and that point is where the gradient is zero:
+# every direction, the bowl has a single lowest point, and that point is where the gradient is zero.
+# (The cell prints the curvatures along the bowl's principal directions: the **eigenvalues** $\lambda$
+# of $H$, the numbers for which $H\mathbf v = \lambda\mathbf v$ for some direction $\mathbf v \ne 0$, an
+# **eigenvector**; along it the curvature $\mathbf v^\top H\mathbf v / \lVert\mathbf v\rVert^2$ is exactly
+# $\lambda$.) Setting the gradient to zero gives
 #
 # $$ X^\top X\,\hat{\boldsymbol\beta} = X^\top \mathbf y
 # \quad\Longrightarrow\quad \hat{\boldsymbol\beta} = (X^\top X)^{-1} X^\top \mathbf y , $$
