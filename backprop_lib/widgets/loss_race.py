@@ -33,12 +33,12 @@ class LossRaceView(ShowsWidget):
                                    readout_format=".2g", continuous_update=False, layout=W.Layout(width="300px"))
         self.controls = TrainingControls(self.step, self.reset)
         self.plot = LossRacePlot(dpi=dpi)
-        self.view = FigureView(self.plot.fig)
-        self.message = ""
         if initial_epochs:
             self.race.run(initial_epochs)
-        self._redraw()
-        self.plot.fig.set_layout_engine("none")   # keep the first layout: later frames skip the layout pass
+        self.plot.update(self.race)
+        self.view = FigureView(self.plot.fig)       # draws the figure once, with the trained state
+        self.plot.fig.set_layout_engine("none")   # keep that layout: later frames skip the layout pass
+        self._show_status()
         for slider in (self.scale, self.lr):
             slider.observe(self.controls.capture(lambda change: self.reset()), names="value")
         self.widget = W.VBox([W.HBox([self.scale, self.lr]), self.controls.box, self.controls.status,
@@ -58,8 +58,12 @@ class LossRaceView(ShowsWidget):
         self._redraw()
 
     def _redraw(self) -> None:
+        self.plot.update(self.race)
+        self._show_status()
+        self.view.redraw()
+
+    def _show_status(self) -> None:
         race = self.race
-        self.plot.update(race)
         parts = []
         for loss in race.LOSSES:
             h = race.history(loss)
@@ -74,4 +78,3 @@ class LossRaceView(ShowsWidget):
         kind = "error" if any(race.history(l).diverged for l in race.LOSSES) else "info"
         self.controls.show_epoch(race.epochs)
         self.controls.show_status(self.message, kind)
-        self.view.redraw()
