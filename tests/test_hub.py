@@ -14,6 +14,7 @@ that runs the tests (.venv-dev/hub-proxy under ./course.sh test); without them t
 """
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 import tempfile
@@ -35,7 +36,7 @@ CHAPTER = "01_perceptron"         # the chapter the link opens
 
 reason = hs.node_missing_reason() or (None if hs.is_git_checkout() else
                                       "the class test clones this repository: needs git and a git checkout")
-pytestmark = pytest.mark.skipif(reason is not None, reason=reason or "")
+needs_hub = pytest.mark.skipif(reason is not None, reason=reason or "")
 
 
 def cell_text(nb: dict) -> list[str]:
@@ -92,6 +93,20 @@ def klass(hub, course_link):
     return {s.name: s for s in students}
 
 
+def test_the_readme_prints_what_its_recipe_makes(capsys):
+    """The link the README shows under "which prints" is the output of the README's own code."""
+    text = (hs.ROOT / "README.md").read_text(encoding="utf-8")
+    block = next(b for b in re.findall(r"```python\n(.*?)```", text, flags=re.S) if "def course_link(" in b)
+    exec(compile(block, "README.md (course_link)", "exec"), {})
+    printed = capsys.readouterr().out.strip()
+    after = text[text.index(block) + len(block):]
+    shown = re.search(r"which prints\s*```\n(.*?)\n```", after, flags=re.S)
+    assert shown and shown.group(1).strip() == printed, (
+        f"README: the link shown after the recipe should be what it prints: {printed}")
+    assert "targetpath=backprop-course" in printed and "lab%2Ftree%2Fbackprop-course%2Fchapters" in printed
+
+
+@needs_hub
 def test_every_student_gets_the_course_where_the_link_opens(hub, klass):
     failures = {n: s.failure for n, s in klass.items() if hasattr(s, "failure")}
     assert not failures, f"students could not follow the README's link:\n{failures}\n{hub.log_tail()}"
@@ -107,18 +122,21 @@ def test_every_student_gets_the_course_where_the_link_opens(hub, klass):
             f"{name}: the chapter the link opens differs from the course's committed chapter")
 
 
+@needs_hub
 def test_the_chapter_runs_in_every_students_server(hub, klass):
     failed = {n: getattr(klass[n], "errors", ["did not run"]) for n in STUDENTS}
     failed = {n: e for n, e in failed.items() if e}
     assert not failed, f"chapter {CHAPTER} failed in students' servers: {failed}\n{hub.log_tail()}"
 
 
+@needs_hub
 def test_chapter_5_runs_too(hub, klass):
     s = klass[STUDENTS[1]]
     errors = s.run_notebook(f"{FOLDER}/chapters/05_matrix_form.ipynb")
     assert not errors, f"chapter 05 failed in {s.name}'s server: {errors}"
 
 
+@needs_hub
 def test_without_targetpath_the_folder_is_named_after_the_url(hub, klass):
     """The trap the README warns about: a .git URL and no targetpath put the course in ~/NAME.git."""
     assert klass[TRAP_STUDENT].opened == f"lab/tree/{FOLDER}/"
@@ -131,6 +149,7 @@ def _edit_line(text: str, old: str, new: str) -> str:
     return text.replace(old, new)
 
 
+@needs_hub
 def test_a_teachers_update_keeps_students_edits(hub, klass, course_link, tmp_path):
     editor, bystander, restarter = (klass[n] for n in STUDENTS[:3])
     path = f"{FOLDER}/chapters/{CHAPTER}.ipynb"
