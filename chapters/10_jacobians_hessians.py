@@ -758,5 +758,8 @@ ch10.check_neuron_hvp(neuron_hvp, hidden=True)
 # - compared the gradient step with the Newton step $-H^{-1}\nabla L$, which solves a quadratic in one
 #   step and heads uphill where the curvature is negative.
 #
-# **Next:** [Chapter 11 · Capstone](11_capstone.ipynb) puts the pieces of the course together into a
-# digits classifier built from your own functions.
+# To go further on your own: the same HVPs, with power iteration, measure the sharpness of a trained
+# network's minimum; methods such as conjugate gradients solve $H\boldsymbol\Delta = -\mathbf g$ from HVPs
+# alone, one way to take Newton-type steps when $H$ is too big to form.
+#
+# **Back to the start:** [Chapter 1 · The perceptron](01_perceptron.ipynb).
