@@ -715,6 +715,29 @@ ch05.check_two_layer_backward(two_layer_backward, hidden=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
+# ### Exercise 4 · One step with momentum (1 point)
+#
+# Write `momentum_step(W, V, dW, lr, mu)`, step 5 of section 5 for one parameter array: given the
+# parameter `W`, its velocity `V` and its gradient `dW` (all of the same shape), the learning rate `lr`
+# and the momentum `mu`, return the tuple `(W_new, V_new)`. Do not change `W`, `V` or `dW` themselves.
+# (`bl.SGD` is not allowed: write the update.)
+
+# %% nbgrader={"grade": false, "grade_id": "ex4_momentum_step", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true}
+def momentum_step(W, V, dW, lr, mu):
+    """(W_new, V_new) after one update with momentum."""
+    ### BEGIN SOLUTION
+    V_new = mu * V - lr * dW
+    return W + V_new, V_new
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "ex4_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+ch05.check_momentum_step(momentum_step)
+### BEGIN HIDDEN TESTS
+ch05.check_momentum_step(momentum_step, hidden=True)
+### END HIDDEN TESTS
+
+# %% [markdown]
 # ## Summary
 #
 # In this chapter we

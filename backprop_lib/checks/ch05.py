@@ -19,11 +19,11 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .. import gradcheck
+from .. import gradcheck, optim
 from ..activations import sigmoid
 from ..gradcheck import numerical_gradient, rel_error
-from ._core import (Case, CheckFailed, Exercise, Forbidden, Slip, Spy, Verdict, _copies, _describe_args, compare,
-                    fail, fmt, passed)
+from ._core import (Case, CheckFailed, Exercise, Forbidden, Slip, Spy, Verdict, _copies, _describe_args, check_cases,
+                    compare, fail, fmt, passed)
 
 # How often each of the chapters' loss functions (two_layer_loss, classifier_loss, deep_loss) has run: the
 # find-the-bug grader reads it around the student's call, whichever name or closure the call went through.
@@ -504,3 +504,57 @@ def check_two_layer_backward(fn, hidden: bool = False) -> None:
     cases = [two_layer_case(*s, seed=100 + i + (50 if hidden else 0)) for i, s in enumerate(shapes)]
     grade_backward(EX3, fn, two_layer_loss, _two_layer_grads, cases, _name(fn, "two_layer_backward"),
                    _two_layer_kind, quiet=hidden)
+
+
+# -- exercise 4: one update with momentum ----------------------------------------------------------------
+EX4 = Exercise(
+    "ch05.ex4", "momentum_step",
+    start="Section 5, step 5, updates each parameter with a velocity: first the new velocity from the old "
+          "one and the gradient, then the parameter from the new velocity.",
+    reread="Section 5, step 5 (the update with momentum) and chapter 3's section on momentum.",
+    code="two lines: the new velocity keeps mu times the old one and adds a step of size lr against the "
+         "gradient; the parameter then moves by the new velocity. Build new arrays; leave W, V and dW as they are.")
+
+
+def _momentum_step(W, V, dW, lr, mu):
+    V_new = mu * V - lr * dW
+    return W + V_new, V_new
+
+
+def _forbid_optimiser():
+    return [Forbidden("the library's optimiser (bl.SGD)", "the exercise is to write the update yourself.",
+                      [(optim.SGD, "step"), (sys.modules[__name__], "_momentum_step")])]
+
+
+_MOMENTUM_SLIPS = [
+    Slip("the gradient is added, not subtracted: the step goes uphill. The velocity takes -lr times the gradient.",
+         lambda W, V, dW, lr, mu: (W + (mu * V + lr * dW), mu * V + lr * dW)),
+    Slip("the parameter moves by the OLD velocity; it should move by the new one, computed first.",
+         lambda W, V, dW, lr, mu: (W + V, mu * V - lr * dW)),
+    Slip("the old velocity is forgotten (no mu * V term): that is plain gradient descent, not momentum.",
+         lambda W, V, dW, lr, mu: (W - lr * dW, -lr * dW)),
+    Slip("mu multiplies the gradient's step too; it should multiply only the old velocity.",
+         lambda W, V, dW, lr, mu: (W + mu * (V - lr * dW), mu * (V - lr * dW))),
+    Slip("the parameter moves against the velocity (W - V); the velocity already points downhill, so W + V.",
+         lambda W, V, dW, lr, mu: (W - (mu * V - lr * dW), mu * V - lr * dW)),
+    Slip("the two results are returned in the other order: the exercise asks for (W_new, V_new).",
+         lambda W, V, dW, lr, mu: (mu * V - lr * dW, W + mu * V - lr * dW)),
+    Slip("mu and lr have swapped roles.",
+         lambda W, V, dW, lr, mu: (W + lr * V - mu * dW, lr * V - mu * dW)),
+]
+
+
+def check_momentum_step(fn, hidden: bool = False) -> None:
+    """momentum_step(W, V, dW, lr, mu) == (W + V_new, V_new) with V_new = mu V - lr dW; inputs unchanged."""
+    rng = np.random.default_rng(55 if hidden else 5)
+    shapes = [(3, 2), (1, 4), (2, 2)] if not hidden else [(5, 3), (4,), (2, 6)]
+    cases = [(rng.normal(size=s), rng.normal(size=s), rng.normal(size=s), lr, mu)
+             for s, lr, mu in zip(shapes, (0.1, 0.5, 0.05), (0.5, 0.9, 0.3))]
+    name = _name(fn, "momentum_step")
+    forbid = _forbid_optimiser()
+    reject_forbidden_itself(EX4, fn, forbid, name)
+    check_cases(EX4, fn, _momentum_step, cases, arg_names=("W", "V", "dW", "lr", "mu"), slips=_MOMENTUM_SLIPS,
+                forbid=forbid, quiet=True, name=name)
+    if not hidden:
+        EX4.passed(f"{name} gives the new parameters and velocity on {len(cases)} test inputs, and leaves its "
+                   "inputs unchanged.")

@@ -222,4 +222,48 @@ TWO_LAYER = Exercise("ex3_find_the_bug", ch05.check_two_layer_backward, stub, wr
     Wrong("finite differences through the check's loss", fd_check_loss, "evaluates the loss"),
 ], right=[right_cosh, right_per_sample], name="two_layer_backward")
 
-EXERCISES = [AFFINE, HIDDEN_DELTA, TWO_LAYER]
+# -- exercise 4: momentum_step -----------------------------------------------------------------------------
+def momentum_loop(W, V, dW, lr, mu):
+    W_new, V_new = np.empty_like(W), np.empty_like(V)
+    for idx in np.ndindex(W.shape):
+        V_new[idx] = mu * V[idx] - lr * dW[idx]
+        W_new[idx] = W[idx] + V_new[idx]
+    return W_new, V_new
+
+
+def momentum_copy_then_inplace(W, V, dW, lr, mu):
+    V_new = V.copy()
+    V_new *= mu
+    V_new -= lr * dW
+    return W + V_new, V_new
+
+
+def momentum_in_place(W, V, dW, lr, mu):
+    V *= mu
+    V -= lr * dW
+    W += V
+    return W, V
+
+
+def momentum_library(W, V, dW, lr, mu):
+    opt = bl.SGD(lr=lr, momentum=mu)
+    params = [{"W": W.copy()}]
+    opt.velocity = [{"W": V.copy()}]
+    opt.step(params, [{"W": dW}])
+    return params[0]["W"], opt.velocity[0]["W"]
+
+
+MOMENTUM = Exercise("ex4_momentum_step", ch05.check_momentum_step, stub, wrong=[
+    Wrong("gradient added", lambda W, V, dW, lr, mu: (W + mu * V + lr * dW, mu * V + lr * dW), "uphill"),
+    Wrong("moves by the old velocity", lambda W, V, dW, lr, mu: (W + V, mu * V - lr * dW), "old velocity"),
+    Wrong("no momentum", lambda W, V, dW, lr, mu: (W - lr * dW, -lr * dW), "plain gradient descent"),
+    Wrong("mu on the gradient too", lambda W, V, dW, lr, mu: (W + mu * (V - lr * dW), mu * (V - lr * dW)),
+          "only the old velocity"),
+    Wrong("W - V", lambda W, V, dW, lr, mu: (W - mu * V + lr * dW, mu * V - lr * dW), "against the velocity"),
+    Wrong("results swapped", lambda W, V, dW, lr, mu: (mu * V - lr * dW, W + mu * V - lr * dW), "other order"),
+    Wrong("mu and lr swapped", lambda W, V, dW, lr, mu: (W + lr * V - mu * dW, lr * V - mu * dW), "swapped"),
+    Wrong("in place", momentum_in_place, "in place"),
+    Wrong("the library's optimiser", momentum_library, "optimiser"),
+], right=[momentum_loop, momentum_copy_then_inplace], name="momentum_step")
+
+EXERCISES = [AFFINE, HIDDEN_DELTA, TWO_LAYER, MOMENTUM]
