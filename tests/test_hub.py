@@ -84,8 +84,8 @@ def klass(hub, course_link):
             student.opened = student.follow_link(link)
             student.notebook = student.get_notebook(f"{FOLDER}/chapters/{CHAPTER}.ipynb")
             student.errors = student.run_notebook(f"{FOLDER}/chapters/{CHAPTER}.ipynb")
-        except hs.HubError as e:
-            student.failure = str(e)
+        except Exception as e:  # noqa: BLE001 - reported per student by the tests below
+            student.failure = f"{type(e).__name__}: {e}"
         return student
 
     with ThreadPoolExecutor(N_STUDENTS + 1) as pool:
