@@ -50,6 +50,7 @@ from backprop_lib.timing import best_time
 from backprop_lib.widgets import CurvatureExplorer
 
 np.set_printoptions(precision=4, suppress=True)
+OOPS = "If this fails, it is a bug in the course, not in your code."
 
 
 def below(error, bound):
@@ -106,7 +107,7 @@ J = W2.T @ ((1 - a1 ** 2)[:, None] * W1.T)                  # W2^T diag(1 - a1^2
 J_numeric = cv.jacobian_fd(forward, x)                      # column j: (F(x + h e_j) - F(x - h e_j)) / 2h
 print("J =\n", J)
 print("relative error against central differences:", below(bl.rel_error(J, J_numeric), 1e-8), "(should be below 1e-7)")
-assert J.shape == (2, 3), "the Jacobian of 2 outputs and 3 inputs is 2 x 3 (a bug in the course, not in your setup)"
+assert J.shape == (2, 3), "the Jacobian of 2 outputs and 3 inputs is 2 x 3. " + OOPS
 assert bl.rel_error(J, J_numeric) < 1e-7, "the formula disagrees with central differences (a bug in the course)"
 
 # %% [markdown]
@@ -180,7 +181,7 @@ u = np.array([0.3, -2.0])
 print("J by 2 VJPs:\n", J_reverse)
 print("relative error against the formula:", below(bl.rel_error(J_reverse, J), 1e-13), "(round-off only)")
 print("u^T J for u =", u, ":", vjp(x, u), " (the same as u @ J:", u @ J, ")")
-assert bl.rel_error(J_reverse, J) < 1e-12 and bl.rel_error(vjp(x, u), u @ J) < 1e-12, "VJP != rows of J (course bug)"
+assert bl.rel_error(J_reverse, J) < 1e-12 and bl.rel_error(vjp(x, u), u @ J) < 1e-12, "VJP != rows of J. " + OOPS
 
 # %% [markdown]
 # > ⚠️ **Common mistake: the backward pass gives $J^\top\mathbf u$, not $J\mathbf u$.** A backward pass
@@ -196,8 +197,8 @@ J_square = cv.jacobian_fd(lambda s: cv.outputs(square, s[None, :])[0], x)
 backward_of_v = cv.vjp(square, x[None, :], v[None, :])[0][0]      # one backward pass started from v
 print("backward pass of v:", backward_of_v, " = J^T v:", J_square.T @ v)
 print("what 'move the inputs along v' does to the outputs, J v:", J_square @ v)
-assert bl.rel_error(backward_of_v, J_square.T @ v) < 1e-7, "the backward pass should give J^T v (course bug)"
-assert bl.rel_error(backward_of_v, J_square @ v) > 0.1, "J v and J^T v should differ here (course bug)"
+assert bl.rel_error(backward_of_v, J_square.T @ v) < 1e-7, "the backward pass should give J^T v. " + OOPS
+assert bl.rel_error(backward_of_v, J_square @ v) > 0.1, "J v and J^T v should differ here. " + OOPS
 
 # %% [markdown]
 # ## 3. Forward mode computes a Jacobian-vector product
@@ -226,10 +227,12 @@ def jvp(x, v):
 
 J_forward = np.array([jvp(x, e_j) for e_j in np.eye(3)]).T   # n = 3 forward passes, one column each
 print("J by 3 JVPs:\n", J_forward)
-print("relative error, forward mode vs reverse mode:", below(bl.rel_error(J_forward, J_reverse), 1e-13), "(round-off only)")
-print("relative error against central differences:", below(bl.rel_error(J_forward, J_numeric), 1e-8), "(should be below 1e-7)")
-assert bl.rel_error(J_forward, J_reverse) < 1e-12, "forward and reverse mode must agree to round-off (course bug)"
-assert bl.rel_error(J_forward, J_numeric) < 1e-7, "forward mode disagrees with central differences (course bug)"
+print("relative error, forward mode vs reverse mode:", below(bl.rel_error(J_forward, J_reverse), 1e-13),
+      "(round-off only)")
+print("relative error against central differences:", below(bl.rel_error(J_forward, J_numeric), 1e-8),
+      "(should be below 1e-7)")
+assert bl.rel_error(J_forward, J_reverse) < 1e-12, "forward and reverse mode must agree to round-off. " + OOPS
+assert bl.rel_error(J_forward, J_numeric) < 1e-7, "forward mode disagrees with central differences. " + OOPS
 
 # %% [markdown]
 # From here on we use `backprop_lib.curvature`, which does the same for any `bl.MLP` (sigmoid, tanh or
@@ -247,7 +250,7 @@ checks = {
 }
 for name, (got, want) in checks.items():
     print(f"{name:>29}: relative error against sections 1-3 {below(bl.rel_error(got, want), 1e-13)}")
-assert all(bl.rel_error(got, want) < 1e-12 for got, want in checks.values()), "library != chapter (course bug)"
+assert all(bl.rel_error(got, want) < 1e-12 for got, want in checks.values()), "library != chapter. " + OOPS
 
 # %% [markdown]
 # ## 4. What each costs
@@ -280,9 +283,10 @@ for n_in, n_out in [(256, 2), (2, 256)]:
     t_rev = best_time(lambda: cv.jacobian_reverse(big, x_big), repeat=5)
     t_fwd = best_time(lambda: cv.jacobian_forward(big, x_big), repeat=5)
     ratios[(n_in, n_out)] = t_fwd / t_rev
+    difference = below(bl.rel_error(J_rev, J_fwd), 1e-13)
     print(f"n = {n_in:3d} inputs, m = {n_out:3d} outputs: reverse mode {n_out:3d} backward passes {1e3 * t_rev:6.2f} ms, "
-          f"forward mode {n_in:3d} tangent passes {1e3 * t_fwd:6.2f} ms;  relative difference {below(bl.rel_error(J_rev, J_fwd), 1e-13)}")
-    assert J_rev.shape == (n_out, n_in) and bl.rel_error(J_rev, J_fwd) < 1e-12, "the two modes must agree (course bug)"
+          f"forward mode {n_in:3d} tangent passes {1e3 * t_fwd:6.2f} ms;  relative difference {difference}")
+    assert J_rev.shape == (n_out, n_in) and bl.rel_error(J_rev, J_fwd) < 1e-12, "the two modes must agree. " + OOPS
 assert ratios[(256, 2)] > 3 and ratios[(2, 256)] < 1 / 3, (
     "the mode with 128x fewer passes should be at least 3x faster; if your machine was very busy, run the cell again")
 
@@ -321,7 +325,7 @@ small = bl.MLP([1, 2, 1], activation="tanh", output="identity", seed=0)
 theta0 = cv.flatten(small)
 print(f"P = {theta0.size} parameters; loss at the start {cv.loss(small, X, T):.4f}, "
       f"at the teacher's weights {cv.loss(small, X, T, theta_star):.1e}")
-assert theta0.size == 7 and cv.loss(small, X, T, theta_star) == 0.0, "the teacher fits exactly (course bug)"
+assert theta0.size == 7 and cv.loss(small, X, T, theta_star) == 0.0, "the teacher fits exactly. " + OOPS
 
 # %% [markdown]
 # ### By finite differences of the gradient
@@ -389,8 +393,8 @@ print("H v exactly:             ", Hv)
 print("central differences of the gradient along v:", Hv_numeric)
 print("relative error:", below(bl.rel_error(Hv, Hv_numeric), 1e-8), "(should be below 1e-7)")
 print("against the finite-difference Hessian times v:", below(bl.rel_error(Hv, H_numeric @ v), 1e-8))
-assert bl.rel_error(Hv, Hv_numeric) < 1e-7 and bl.rel_error(Hv, H_numeric @ v) < 1e-7, "HVP check failed (course bug)"
-assert bl.rel_error(Hv, cv.hvp(small, X, T, v)) < 1e-13, "the chapter's HVP and the library's differ (course bug)"
+assert bl.rel_error(Hv, Hv_numeric) < 1e-7 and bl.rel_error(Hv, H_numeric @ v) < 1e-7, "HVP check failed. " + OOPS
+assert bl.rel_error(Hv, cv.hvp(small, X, T, v)) < 1e-13, "the chapter's HVP and the library's differ. " + OOPS
 
 # %% [markdown]
 # The exact Hessian is then $P$ HVPs, one per unit vector: column $j$ is $H\mathbf e_j$
@@ -402,8 +406,8 @@ H = cv.hessian(small, X, T)                               # P = 7 HVPs
 print("largest |H - H^T|, relative to the largest |H|:", below(np.abs(H - H.T).max() / np.abs(H).max(), 1e-14))
 print("relative error, exact Hessian vs finite differences:", below(bl.rel_error(H, H_numeric), 1e-8),
       "(should be below 1e-7)")
-assert np.abs(H - H.T).max() < 1e-14 * np.abs(H).max(), "the Hessian must be symmetric (course bug)"
-assert bl.rel_error(H, H_numeric) < 1e-7, "exact and finite-difference Hessians disagree (course bug)"
+assert np.abs(H - H.T).max() < 1e-14 * np.abs(H).max(), "the Hessian must be symmetric. " + OOPS
+assert bl.rel_error(H, H_numeric) < 1e-7, "exact and finite-difference Hessians disagree. " + OOPS
 
 names = ["W1[0,0]", "W1[0,1]", "b1[0]", "b1[1]", "W2[0,0]", "W2[1,0]", "b2[0]"]
 fig, (ax,) = plots.new_figure(size=(4.6, 3.8))
@@ -436,9 +440,10 @@ def gauss_newton(theta):
 print("at the start (residuals up to", f"{np.abs(cv.outputs(small, X) - T).max():.2f}):",
       f"relative difference between H and (1/N) J^T J = {bl.rel_error(gauss_newton(theta0), H):.2f}")
 H_star = cv.hessian(small, X, T, theta_star)
-print(f"at the perfect fit (residuals 0): relative difference {below(bl.rel_error(gauss_newton(theta_star), H_star), 1e-12)}")
-assert bl.rel_error(gauss_newton(theta0), H) > 0.05, "away from a fit the residual term matters (course bug)"
-assert bl.rel_error(gauss_newton(theta_star), H_star) < 1e-12, "at a perfect fit H = J^T J / N (course bug)"
+difference = below(bl.rel_error(gauss_newton(theta_star), H_star), 1e-12)
+print(f"at the perfect fit (residuals 0): relative difference {difference}")
+assert bl.rel_error(gauss_newton(theta0), H) > 0.05, "away from a fit the residual term matters. " + OOPS
+assert bl.rel_error(gauss_newton(theta_star), H_star) < 1e-12, "at a perfect fit H = J^T J / N. " + OOPS
 
 # %% [markdown]
 # ## 6. What the curvature says about the learning rate
@@ -469,8 +474,8 @@ line = bl.MLP([1, 1], output="identity", seed=0)
 H_line = cv.hessian(line, x_line[:, None], y_line)
 H_line_elsewhere = cv.hessian(line, x_line[:, None], y_line, theta=np.array([5.0, -3.0]))
 print("Hessian by HVPs:\n", H_line, "\nchapter 3's formula:\n", linreg_hessian(x_line))
-assert np.allclose(H_line, linreg_hessian(x_line), rtol=1e-12, atol=0), "the line's Hessian is chapter 3's (course bug)"
-assert np.allclose(H_line_elsewhere, H_line, rtol=1e-12, atol=0), "a quadratic has a constant Hessian (course bug)"
+assert np.allclose(H_line, linreg_hessian(x_line), rtol=1e-12, atol=0), "the line's Hessian is chapter 3's. " + OOPS
+assert np.allclose(H_line_elsewhere, H_line, rtol=1e-12, atol=0), "a quadratic has a constant Hessian. " + OOPS
 
 # %% [markdown]
 # ### Power iteration: $\lambda_{\max}$ from HVPs alone
@@ -492,7 +497,7 @@ lam_line, _, _ = cv.power_iteration(lambda u: cv.hvp(line, x_line[:, None], y_li
 lam_line_exact = np.linalg.eigvalsh(H_line)[-1]
 print(f"linear regression: lambda_max = {lam_line:.6f} after 30 HVPs (eigvalsh: {lam_line_exact:.6f}); "
       f"largest stable learning rate 2 / lambda_max = {2 / lam_line:.4f}")
-assert abs(lam_line - lam_line_exact) < 1e-9 * lam_line_exact, "power iteration should match eigvalsh (course bug)"
+assert abs(lam_line - lam_line_exact) < 1e-9 * lam_line_exact, "power iteration should match eigvalsh. " + OOPS
 
 eigenvalues = np.linalg.eigvalsh(H_star)
 print("the network at theta*: all eigenvalues of H (eigvalsh):", eigenvalues)
@@ -502,8 +507,8 @@ for k in (5, 10, 20, 60):
     errors[k] = abs(lam - eigenvalues[-1]) / eigenvalues[-1]
     shown = f"{errors[k]:.0e}" if errors[k] > 1e-10 else below(errors[k], 1e-10)
     print(f"  power iteration, {k:2d} HVPs: lambda_max = {lam:.8f}, relative error {shown}")
-assert errors[60] < 1e-12 and errors[5] > errors[10] > errors[20], "power iteration should converge (course bug)"
-assert eigenvalues[0] > -1e-12, "at a perfect fit the Hessian has no negative eigenvalue (course bug)"
+assert errors[60] < 1e-12 and errors[5] > errors[10] > errors[20], "power iteration should converge. " + OOPS
+assert eigenvalues[0] > -1e-12, "at a perfect fit the Hessian has no negative eigenvalue. " + OOPS
 
 # %% [markdown]
 # For the straight line the limit is sharp and global, because the loss is exactly a quadratic: just
@@ -523,10 +528,10 @@ for factor in (0.8, 1.25):
         f"converged to w = {line.layers[0].W[0, 0]:.4f}, b = {line.layers[0].b[0]:.4f}"
     print(f"lr = {factor} x 2/lambda_max = {factor * limit_line:.4f}: {state}")
 best_line = linreg_optimum(x_line, y_line)
-assert results[1.25][0].diverged, "1.25 x the limit must diverge on a quadratic (course bug)"
+assert results[1.25][0].diverged, "1.25 x the limit must diverge on a quadratic. " + OOPS
 assert not results[0.8][0].diverged and np.allclose(
     [results[0.8][1].layers[0].W[0, 0], results[0.8][1].layers[0].b[0]], best_line, atol=1e-6), \
-    "0.8 x the limit must converge to the least-squares line (course bug)"
+    "0.8 x the limit must converge to the least-squares line. " + OOPS
 
 # %% [markdown]
 # ### The network: a limit for staying at the minimum
@@ -556,14 +561,14 @@ for factor in (0.8, 1.25):
     runs[factor] = (np.array(along), trainer.history, distance)
     ratio = np.array(along[1:6]) / np.array(along[:5])
     print(f"lr = {factor} x 2/lambda_max: the first five ratios {ratio.round(3)} (predicted {1 - factor * 2:.1f})")
-    assert np.allclose(ratio, 1 - factor * 2, rtol=0.01), "the nudge should grow/shrink by 1 - lr lambda (course bug)"
+    assert np.allclose(ratio, 1 - factor * 2, rtol=0.01), "the nudge should grow/shrink by 1 - lr lambda. " + OOPS
 back, away = runs[0.8], runs[1.25]
 print(f"after 400 epochs at 0.8 x the limit: distance from theta* below 1e-5: {back[2] < 1e-5}, "
       f"loss below 1e-12: {back[1].loss[-1] < 1e-12}")
 print(f"after 400 epochs at 1.25 x the limit: distance from theta* above 0.1: {away[2] > 0.1}, "
       f"loss above 1e-9: {away[1].loss[-1] > 1e-9}")
-assert back[2] < 1e-5 and back[1].loss[-1] < 1e-12, "below the limit it must come back to theta* (course bug)"
-assert away[2] > 0.1 and away[1].loss[-1] > 1e-9, "above the limit it must leave theta* (course bug)"
+assert back[2] < 1e-5 and back[1].loss[-1] < 1e-12, "below the limit it must come back to theta*. " + OOPS
+assert away[2] > 0.1 and away[1].loss[-1] > 1e-9, "above the limit it must leave theta*. " + OOPS
 
 fig, (ax,) = plots.new_figure(size=(6.0, 3.4))
 for factor, color in ((0.8, "C0"), (1.25, "C3")):
@@ -607,7 +612,7 @@ start_line = np.array([-1.0, 3.0])
 g_line = cv.gradient(bl.MLP([1, 1]), x_line[:, None], y_line, start_line)
 newton = start_line - np.linalg.solve(H_line, g_line)
 print("one Newton step from (w, b) = (-1, 3) lands at", newton, "; the least-squares line is", best_line)
-assert np.allclose(newton, best_line, rtol=1e-10, atol=1e-12), "one Newton step solves a quadratic (course bug)"
+assert np.allclose(newton, best_line, rtol=1e-10, atol=1e-12), "one Newton step solves a quadratic. " + OOPS
 
 # %% [markdown]
 # ## 7. Try it: a point on a loss surface
@@ -647,9 +652,9 @@ print(explorer.message)
 print("relative error, gradient vs central differences:", below(bl.rel_error(explorer.grad, g_fd), 1e-8),
       "  Hessian vs central differences of the gradient:", below(bl.rel_error(explorer.hessian, H_fd), 1e-8))
 assert bl.rel_error(explorer.grad, g_fd) < 1e-7 and bl.rel_error(explorer.hessian, H_fd) < 1e-7, \
-    "the widget's derivatives disagree with central differences (course bug)"
+    "the widget's derivatives disagree with central differences. " + OOPS
 assert np.allclose(explorer.hessian @ explorer.newton_step, -explorer.grad, rtol=1e-12, atol=1e-15), \
-    "the Newton step solves H step = -g (course bug)"
+    "the Newton step solves H step = -g. " + OOPS
 
 # %% [markdown]
 # ## Exercises
