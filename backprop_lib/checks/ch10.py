@@ -92,7 +92,7 @@ def _ex1_cases(hidden: bool):
     W1 = np.array([[1.0, 0.5, -1.0, 2.0], [0.5, 1.0, 1.0, -0.5], [-1.0, 2.0, 0.5, 1.0]])
     b1 = np.array([0.5, -0.5, -1.0, 0.25])           # z1 = [3.5, 0, -0.5, 0.25]: unit 2 sits exactly at 0
     W2 = np.array([[1.0, -2.0], [3.0, 1.0], [-1.0, 0.5], [0.5, 2.0]])
-    cases = [((x, W1, b1, W2, np.array([0.1, -0.1])), "hidden unit 2 has z exactly 0")]
+    cases = [((x, W1, b1, W2, np.array([0.1, -0.1])), "the second hidden unit has z exactly 0")]
     shapes = [(2, 3, 4), (3, 5, 3)] if not hidden else [(4, 6, 2), (1, 3, 3), (3, 4, 1), (2, 2, 2)]
     for n, h, m in shapes:
         cases.append(((rng.normal(size=n), rng.normal(size=(n, h)), rng.normal(size=h), rng.normal(size=(h, m)),
@@ -165,6 +165,9 @@ def check_jacobian_from_vjps(fn, hidden: bool = False) -> None:
             if g.shape == J.T.shape and compare(g.T, J, exact=True).ok:
                 EX2.fail(f"{where}: {v.why}", "the rows of J came back as columns: each VJP gives one ROW of J "
                                               "(one per output), so the answer has m rows.")
+            if m == 1 and g.shape == (n,) and compare(g, J[0], exact=True).ok:
+                EX2.fail(f"{where}: {v.why}", "the numbers are J's only row, but J has shape (m, n) = (1, n): one "
+                                              "row per output, even when there is only one output.")
             if g.shape == (n,) and compare(g, J.sum(axis=0), exact=True).ok:
                 EX2.fail(f"{where}: {v.why}", "one call with u = (1, 1, ..., 1) gives the SUM of J's rows, not J: "
                                               "a VJP mixes the rows with the weights in u.")
