@@ -129,7 +129,7 @@ def graded(course, tmp_path_factory):
             for row in csv.DictReader(f):
                 grades[row["assignment"], row["student_id"]] = (float(row["score"]), float(row["max_score"]))
     return SimpleNamespace(autograde=autograde, feedback=feedback, export=export, grades=grades,
-                           partial_solved=partial_solved)
+                           partial_solved=partial_solved, course=course)
 
 
 def score(graded, cid, student):
@@ -338,3 +338,52 @@ def test_wrong_answer_feedback_shows_the_checks_message(course, graded):
     # the grading run shows only the first rung of the hint ladder: the kind of slip, not the code hint
     shown = text[m.start():m.start() + 1000]
     assert "What went wrong:" in shown and "Hint:" not in shown and "Reread:" not in shown
+
+
+# ---------------------------------------------------------------------------------------------------
+# what the release links to, the score table, chosen chapters
+# ---------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("cid", CHAPTER_IDS)
+def test_release_does_not_link_to_the_full_course(course, cid):
+    """The chapters' "Open in Binder" badge opens the whole course, solutions one click away: not in the release."""
+    raw = release_of(course, cid).read_text(encoding="utf-8")
+    for needle in ("mybinder.org", "github.com/backprop-course", "badge_logo"):
+        assert needle not in raw, f"{cid}: the release links to the full course ({needle})"
+
+
+def test_autograde_prints_a_score_table_and_no_checksum_warnings(graded):
+    out = graded.autograde.stdout
+    assert "Attribute 'checksum'" not in out, "nbgrader's per-cell checksum warnings are not collapsed"
+    table = out[out.rfind("scores (points / max"):].splitlines()
+    assert table and table[0].startswith("scores"), f"no score table:\n{tail(out)}"
+    header = table[1].split()
+    built = [c for c in CHAPTER_IDS if (graded.course.out / "release" / c).is_dir()]
+    assert header == ["student", *built]
+    rows = {line.split()[0]: line.split()[1:] for line in table[2:] if line.strip()}
+    for cid in built:
+        got, max_score = score(graded, cid, "reference")
+        assert rows["reference"][built.index(cid)] == f"{got:g}/{max_score:g}"
+
+
+def test_build_chosen_chapters_grades_only_those(tmp_path):
+    """The README's cycle for chosen chapters, by short ids: grades.csv and the table hold only those."""
+    chosen = CHAPTER_IDS[:2]
+    out = tmp_path / "course"
+    build = tool("build", out, *[c[:2] for c in chosen])
+    assert build.returncode == 0, tail(build.stdout)
+    assert sorted(p.name for p in (out / "release").iterdir()) == chosen
+    assert (out / "assigned.txt").read_text().split() == chosen
+    release = out / "release" / chosen[0] / f"{chosen[0]}.ipynb"
+    proc = tool("collect", out, "alice", release)
+    assert proc.returncode == 0, proc.stdout
+    autograde = tool("autograde", out)
+    assert autograde.returncode == 0, tail(autograde.stdout)
+    table = autograde.stdout[autograde.stdout.rfind("scores (points / max"):].splitlines()
+    assert table[1].split() == ["student", *chosen] and table[2].split()[0] == "alice"
+    assert table[2].split()[2] == "-", "alice handed in only the first chapter"
+    export = tool("export", out)
+    assert export.returncode == 0, tail(export.stdout)
+    with open(out / "grades.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert sorted(r["assignment"] for r in rows) == chosen and {r["student_id"] for r in rows} == {"alice"}
+    assert tool("build", out, "99").returncode != 0
