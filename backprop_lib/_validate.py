@@ -1,6 +1,8 @@
 """Input checks that turn bad input into one clear ValueError instead of a deep numpy traceback."""
 from __future__ import annotations
 
+import math
+import numbers
 from typing import Iterable
 
 import numpy as np
@@ -12,6 +14,55 @@ def choice(kind: str, name, valid: Iterable[str]) -> str:
     if not isinstance(name, str) or name not in valid:
         raise ValueError(f"unknown {kind} {name!r}; valid {kind}s are: {', '.join(repr(v) for v in valid)}")
     return name
+
+
+def whole_number(value, what: str, minimum: int | None = None, maximum: int | None = None) -> int:
+    """`value` as an int if it is a whole number (not a bool) within [minimum, maximum], else a ValueError
+    that names `what` and the allowed range."""
+    ok = not isinstance(value, bool) and isinstance(value, numbers.Integral)
+    if ok and ((minimum is not None and value < minimum) or (maximum is not None and value > maximum)):
+        ok = False
+    if not ok:
+        if minimum is not None and maximum is not None:
+            allowed = f"a whole number from {minimum} to {maximum}"
+        elif minimum is not None:
+            allowed = f"a whole number >= {minimum}"
+        elif maximum is not None:
+            allowed = f"a whole number <= {maximum}"
+        else:
+            allowed = "a whole number"
+        raise ValueError(f"{what} must be {allowed}, got {value!r}")
+    return int(value)
+
+
+def real_number(value, what: str, low: float | None = None, high: float | None = None,
+                low_open: bool = False, high_open: bool = False) -> float:
+    """`value` as a float if it is a finite real number (not a bool) within the given bounds (closed unless
+    `low_open`/`high_open`), else a ValueError that names `what` and the bounds."""
+    ok = (not isinstance(value, bool) and isinstance(value, (numbers.Real, np.floating, np.integer))
+          and math.isfinite(float(value)))
+    if ok:
+        v = float(value)
+        if low is not None and (v < low or (low_open and v == low)):
+            ok = False
+        if high is not None and (v > high or (high_open and v == high)):
+            ok = False
+    if not ok:
+        bounds = []
+        if low is not None:
+            bounds.append(f"{'>' if low_open else '>='} {low:g}")
+        if high is not None:
+            bounds.append(f"{'<' if high_open else '<='} {high:g}")
+        rule = f" {' and '.join(bounds)}" if bounds else ""
+        raise ValueError(f"{what} must be a finite number{rule}, got {value!r}")
+    return float(value)
+
+
+def one_of(what: str, value, options) -> object:
+    """`value` if it is one of `options` (any values, not only names), else a ValueError listing them."""
+    if value not in options:
+        raise ValueError(f"{what} must be one of {', '.join(repr(o) for o in options)}; got {value!r}")
+    return value
 
 
 def as_matrix(x, what: str = "X", width: int | None = None) -> np.ndarray:

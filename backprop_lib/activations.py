@@ -5,7 +5,7 @@ sigma'(z) = a (1 - a) and tanh'(z) = 1 - a^2.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -25,21 +25,9 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     return np.divide(out, e, out=out)
 
 
-def sigmoid_prime(z: np.ndarray) -> np.ndarray:
-    r"""$\sigma'(z) = \sigma(z)\,(1 - \sigma(z))$."""
-    a = sigmoid(z)
-    return a * (1.0 - a)
-
-
 def tanh(z: np.ndarray) -> np.ndarray:
     r"""$\tanh(z)$."""
     return np.tanh(z)
-
-
-def tanh_prime(z: np.ndarray) -> np.ndarray:
-    r"""$\tanh'(z) = 1 - \tanh^2(z)$."""
-    a = np.tanh(z)
-    return 1.0 - a * a
 
 
 def relu(z: np.ndarray) -> np.ndarray:
@@ -47,9 +35,40 @@ def relu(z: np.ndarray) -> np.ndarray:
     return np.maximum(z, 0.0)
 
 
-def relu_prime(z: np.ndarray) -> np.ndarray:
-    r"""$\mathrm{relu}'(z) = 1$ for $z > 0$, else 0. At exactly $z = 0$ it is undefined; we use 0."""
+# The derivatives, each written once, from z and the forward value a = f(z) (the cheap forms reuse a).
+def sigmoid_derivative(z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    r"""$\sigma'(z) = a (1 - a)$ with $a = \sigma(z)$."""
+    return a * (1.0 - a)
+
+
+def tanh_derivative(z: np.ndarray, a: np.ndarray) -> np.ndarray:
+    r"""$\tanh'(z) = 1 - a^2$ with $a = \tanh(z)$."""
+    return 1.0 - a * a
+
+
+def relu_derivative(z: np.ndarray, a=None) -> np.ndarray:
+    r"""$\mathrm{relu}'(z) = 1$ for $z > 0$, else 0 (float). At exactly $z = 0$ it is undefined; we use 0."""
     return (np.asarray(z) > 0).astype(np.float64)
+
+
+def identity_derivative(z: np.ndarray, a=None) -> np.ndarray:
+    r"""$f'(z) = 1$."""
+    return np.ones_like(np.asarray(z, dtype=np.float64))
+
+
+def sigmoid_prime(z: np.ndarray) -> np.ndarray:
+    r"""$\sigma'(z) = \sigma(z)\,(1 - \sigma(z))$."""
+    return sigmoid_derivative(z, sigmoid(z))
+
+
+def tanh_prime(z: np.ndarray) -> np.ndarray:
+    r"""$\tanh'(z) = 1 - \tanh^2(z)$."""
+    return tanh_derivative(z, np.tanh(z))
+
+
+def relu_prime(z: np.ndarray) -> np.ndarray:
+    r"""$\mathrm{relu}'(z)$: 1 for $z > 0$, else 0 (0 at exactly $z = 0$, by convention)."""
+    return relu_derivative(z)
 
 
 def identity(z: np.ndarray) -> np.ndarray:
@@ -90,9 +109,6 @@ class Activation:
     name: str
     f: Callable[[np.ndarray], np.ndarray]
     derivative: Callable[[np.ndarray, np.ndarray], np.ndarray] | None  # f'(z) from (z, a); None if not element-wise
-    # optional fast path for the training loop: the same dL/dz as `backward`, written into da
-    backward_into: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray] | None = field(
-        default=None, repr=False, compare=False)
 
     def __call__(self, z: np.ndarray) -> np.ndarray:
         return self.f(z)
@@ -105,43 +121,22 @@ class Activation:
         return a * (da - np.sum(da * a, axis=-1, keepdims=True))
 
     def backward_inplace(self, da: np.ndarray, z: np.ndarray, a: np.ndarray) -> np.ndarray:
-        """`backward(da, z, a)` with the same values, overwriting da when that saves temporaries.
+        """`backward(da, z, a)` with the same values, written into da (saves a temporary in the training loop).
 
         Only for a da that nothing else holds (the network's own intermediate deltas).
         """
-        if self.backward_into is not None:
-            return self.backward_into(da, z, a)
+        if self.name == "identity":
+            return da
+        if self.derivative is not None:
+            return np.multiply(da, self.derivative(z, a), out=da)
         return self.backward(da, z, a)
 
 
-# In-place backward rules, the same arithmetic as `da * derivative(z, a)` (bit for bit).
-def _sigmoid_backward_into(da, z, a):
-    d = 1.0 - a
-    d *= a
-    da *= d
-    return da
-
-
-def _tanh_backward_into(da, z, a):
-    d = a * a
-    np.subtract(1.0, d, out=d)
-    da *= d
-    return da
-
-
-def _relu_backward_into(da, z, a):
-    return np.multiply(da, z > 0, out=da)
-
-
-def _identity_backward_into(da, z, a):
-    return da
-
-
 ACTIVATIONS: dict[str, Activation] = {
-    "sigmoid": Activation("sigmoid", sigmoid, lambda z, a: a * (1.0 - a), _sigmoid_backward_into),
-    "tanh": Activation("tanh", np.tanh, lambda z, a: 1.0 - a * a, _tanh_backward_into),
-    "relu": Activation("relu", relu, lambda z, a: (z > 0).astype(np.float64), _relu_backward_into),
-    "identity": Activation("identity", identity, lambda z, a: np.ones_like(z), _identity_backward_into),
+    "sigmoid": Activation("sigmoid", sigmoid, sigmoid_derivative),
+    "tanh": Activation("tanh", tanh, tanh_derivative),
+    "relu": Activation("relu", relu, relu_derivative),
+    "identity": Activation("identity", identity, identity_derivative),
     "softmax": Activation("softmax", softmax, None),
 }
 
@@ -152,3 +147,11 @@ OUTPUT_ACTIVATIONS = ("identity", "sigmoid", "softmax")
 def get(name: str, kind: str = "activation", valid=tuple(ACTIVATIONS)) -> Activation:
     """The Activation called `name`; a ValueError that lists the valid names otherwise."""
     return ACTIVATIONS[choice(kind, name, valid)]
+
+
+def scaled_activation(name: str, z, k: float = 1.0):
+    r"""$(g(z), g'(z))$ for $g(z) = f(kz)$: by the chain rule $g'(z) = k\,f'(kz)$ (ReLU: 0 at $z = 0$)."""
+    act = get(name, valid=("sigmoid", "tanh", "relu"))
+    u = k * np.asarray(z, dtype=np.float64)
+    a = act.f(u)
+    return a, k * act.derivative(u, a)

@@ -3,27 +3,22 @@ y integer class labels (N,)."""
 from __future__ import annotations
 
 import gzip
-import numbers
 from pathlib import Path
 
 import numpy as np
 
-from ._validate import choice
+from ._validate import choice, real_number, whole_number
 
 GATES = {"and": [0, 0, 0, 1], "or": [0, 1, 1, 1], "xor": [0, 1, 1, 0], "nand": [1, 1, 1, 0]}
 DATASETS = ("xor", "blobs", "circles", "moons", "spirals")
 
 
 def _n(n, what="n", minimum=1) -> int:
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < minimum:
-        raise ValueError(f"{what} must be a whole number >= {minimum}, got {n!r}")
-    return int(n)
+    return whole_number(n, what, minimum=minimum)
 
 
 def _noise(noise) -> float:
-    if not isinstance(noise, numbers.Real) or not np.isfinite(noise) or noise < 0:
-        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
-    return float(noise)
+    return real_number(noise, "noise", low=0.0)
 
 
 def logic_gate(name: str = "and"):
@@ -137,3 +132,18 @@ def standardize(X_train, *others):
     sd[sd == 0] = 1.0
     out = [(X_train - mu) / sd] + [(Xo - mu) / sd for Xo in others]
     return out[0] if not others else tuple(out)
+
+
+def upsample(image: np.ndarray, size: int) -> np.ndarray:
+    """Bilinear interpolation of a square image to size x size (numpy only)."""
+    n = image.shape[0]
+    t = np.linspace(0, n - 1, size)
+    rows = np.array([np.interp(t, np.arange(n), r) for r in image])          # (n, size)
+    return np.array([np.interp(t, np.arange(n), c) for c in rows.T]).T       # (size, size)
+
+
+def digit_images(size: int = 21) -> list[np.ndarray]:
+    """The first example of each digit 0..9 from bl.datasets.digits(), scaled to [0, 1] and smoothly
+    enlarged from 8x8 to size x size pixels (21 is odd, so stride 2 fits with any padding)."""
+    X, y = digits()
+    return [upsample(X[np.argmax(y == d)].reshape(8, 8) / 16.0, size) for d in range(10)]

@@ -5,6 +5,8 @@ from typing import Callable
 
 import numpy as np
 
+from .activations import sigmoid, sigmoid_prime
+
 
 def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-5) -> np.ndarray:
     r"""$\partial f / \partial x_i \approx (f(x + h e_i) - f(x - h e_i)) / 2h$ for every entry of x.
@@ -50,3 +52,27 @@ def gradient_check(net, X, T, loss: str = "mse", h: float = 1e-5) -> list[dict[s
         out.append({k: rel_error(g[k], numerical_gradient(lambda _: net.loss(X, T, loss=loss), layer.params[k], h))
                     for k in ("W", "b")})
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# How the error of a finite difference depends on the step h (chapter 4)
+# ---------------------------------------------------------------------------------------------
+# (f, f', x0) for the finite-difference error curves of chapter 4
+FD_FUNCTIONS = {
+    "sigmoid at z = 1": (sigmoid, sigmoid_prime, 1.0),
+    "exp at x = 1": (np.exp, np.exp, 1.0),
+    "sin at x = 1": (np.sin, np.cos, 1.0),
+}
+
+
+def fd_errors(f, fprime, x0: float, hs) -> tuple[np.ndarray, np.ndarray]:
+    r"""|forward - f'(x0)| and |central - f'(x0)| for each step h in hs (float64):
+    forward $(f(x+h) - f(x))/h$, central $(f(x+h) - f(x-h))/2h$."""
+    hs = np.asarray(hs, dtype=np.float64)
+    if hs.ndim != 1 or not np.all(hs > 0):
+        raise ValueError("hs must be a 1-D array of step sizes > 0")
+    exact = float(fprime(x0))
+    fx = float(f(x0))
+    forward = np.array([(float(f(x0 + h)) - fx) / h for h in hs])
+    central = np.array([(float(f(x0 + h)) - float(f(x0 - h))) / (2 * h) for h in hs])
+    return np.abs(forward - exact), np.abs(central - exact)

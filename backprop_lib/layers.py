@@ -11,6 +11,7 @@ import numbers
 import numpy as np
 
 from . import activations
+from ._validate import choice, real_number, whole_number
 
 INITS = ("auto", "xavier", "he", "naive")
 
@@ -23,21 +24,11 @@ def init_std(n_in: int, n_out: int, init, activation: str) -> float:
     a number: that standard deviation.
     """
     if isinstance(init, numbers.Real) and not isinstance(init, bool):
-        if not np.isfinite(init) or init < 0:
-            raise ValueError(f"init as a number is a standard deviation and must be finite and >= 0, got {init}")
-        return float(init)
-    from ._validate import choice
-
+        return real_number(init, "init as a number (a standard deviation)", low=0.0)
     init = choice("init", init, INITS)
     if init == "auto":
         init = "he" if activation == "relu" else "xavier"
     return {"xavier": np.sqrt(2.0 / (n_in + n_out)), "he": np.sqrt(2.0 / n_in), "naive": 1.0}[init]
-
-
-def _check_size(n, what: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-        raise ValueError(f"{what} must be a whole number >= 1, got {n!r}")
-    return int(n)
 
 
 class Dense:
@@ -49,7 +40,7 @@ class Dense:
 
     def __init__(self, n_in: int, n_out: int, activation: str = "sigmoid", init="auto",
                  rng: np.random.Generator | None = None):
-        n_in, n_out = _check_size(n_in, "n_in"), _check_size(n_out, "n_out")
+        n_in, n_out = whole_number(n_in, "n_in", minimum=1), whole_number(n_out, "n_out", minimum=1)
         self.activation = activations.get(activation)
         rng = np.random.default_rng(0) if rng is None else rng
         std = init_std(n_in, n_out, init, activation)
@@ -90,7 +81,7 @@ class Dense:
         return self.params["W"].shape[1]
 
     def forward(self, a_prev: np.ndarray) -> np.ndarray:
-        """a = f(a_prev W + b): (N, n_in) -> (N, n_out)."""
+        """a = f(z), z = a_prev W + b: a_prev (N, n_in) -> a (N, n_out); caches a_prev, z, a."""
         self.a_prev = a_prev
         z = a_prev @ self.params["W"]
         z += self.params["b"]          # in place: the same z as a_prev W + b, one temporary fewer
@@ -98,19 +89,19 @@ class Dense:
         self.a = self.activation.f(z)
         return self.a
 
-    def backward(self, da: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
-        """Given dL/da (N, n_out): fill grads, return dL/da_prev (N, n_in)."""
-        return self.backward_delta(self.activation.backward(da, self.z, self.a), need_input_grad)
+    def backward(self, da: np.ndarray, need_input_grad: bool = True, overwrite: bool = False) -> np.ndarray | None:
+        """Given dL/da (N, n_out): delta = dL/dz = dL/da * f'(z), then `backward_delta(delta)`;
+        returns dL/da_prev (N, n_in), or None when need_input_grad is False.
 
-    def _backward_owned(self, da: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
-        """`backward` for a da that only the caller holds (MLP.backward's own intermediate dL/da).
-
-        The same values as `backward`; da may be overwritten with delta to save a temporary.
+        overwrite=True lets the layer write delta into da (same values, one temporary fewer): only for a
+        da that nothing else holds, as MLP.backward's own intermediate arrays.
         """
-        return self.backward_delta(self.activation.backward_inplace(da, self.z, self.a), need_input_grad)
+        rule = self.activation.backward_inplace if overwrite else self.activation.backward
+        return self.backward_delta(rule(da, self.z, self.a), need_input_grad)
 
     def backward_delta(self, delta: np.ndarray, need_input_grad: bool = True) -> np.ndarray | None:
-        """Given delta = dL/dz (N, n_out): dW = a_prev^T delta, db = sum_rows delta; return delta W^T."""
+        """Given delta = dL/dz (N, n_out): dW = a_prev^T delta (n_in, n_out), db = sum_rows delta (n_out,);
+        returns dL/da_prev = delta W^T (N, n_in)."""
         self.delta = delta
         self.grads["W"] = self.a_prev.T @ delta
         self.grads["b"] = np.add.reduce(delta, axis=0)   # == delta.sum(axis=0), without the method's overhead

@@ -7,12 +7,10 @@ Backward:                delta_L = dL/dz_L                       (output delta)
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
 from . import activations, losses
-from ._validate import as_matrix, as_targets, choice
+from ._validate import as_matrix, as_targets, choice, whole_number
 from .layers import Dense
 
 
@@ -28,10 +26,7 @@ class MLP:
                  init="auto"):
         if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__") or len(sizes) < 2:
             raise ValueError(f"sizes must be a list like [n_inputs, ..., n_outputs] with at least 2 entries, got {sizes!r}")
-        for i, n in enumerate(sizes):
-            if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-                raise ValueError(f"layer size sizes[{i}] must be a whole number >= 1, got {n!r}")
-        self.sizes = [int(n) for n in sizes]
+        self.sizes = [whole_number(n, f"layer size sizes[{i}]", minimum=1) for i, n in enumerate(sizes)]
         self.activation = choice("activation", activation, activations.HIDDEN_ACTIVATIONS)
         self.output = choice("output", output, activations.OUTPUT_ACTIVATIONS)
         self.init = init
@@ -91,14 +86,11 @@ class MLP:
         return self._loss_value(T, loss)
 
     def backward(self, delta_out: np.ndarray) -> list[dict[str, np.ndarray]]:
-        """Back-propagate the output delta dL/dz_L through every layer; return the gradients."""
+        """Back-propagate the output delta dL/dz_L (N, n_outputs) through every layer; return the gradients
+        [{"W": dW_i (n_in, n_out), "b": db_i (n_out,)}, ...], layer by layer from the input side."""
         delta_in = self.layers[-1].backward_delta(delta_out, need_input_grad=len(self.layers) > 1)
-        for i in range(len(self.layers) - 2, -1, -1):
-            layer = self.layers[i]
-            if type(layer).backward is Dense.backward:   # delta_in is ours alone: it may be overwritten
-                delta_in = layer._backward_owned(delta_in, need_input_grad=i > 0)
-            else:
-                delta_in = layer.backward(delta_in, need_input_grad=i > 0)
+        for i in range(len(self.layers) - 2, -1, -1):   # delta_in is ours alone: it may be overwritten
+            delta_in = self.layers[i].backward(delta_in, need_input_grad=i > 0, overwrite=True)
         return [{"W": layer.grads["W"], "b": layer.grads["b"]} for layer in self.layers]
 
     def loss_and_grads(self, X, T, loss: str = "mse") -> tuple[float, list[dict[str, np.ndarray]]]:

@@ -5,21 +5,17 @@ With momentum 0 this is the plain update p <- p - lr * grad. Document 000's code
 """
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
+
+from ._validate import real_number
 
 
 class SGD:
     """SGD over a list of parameter dicts and the matching list of gradient dicts."""
 
     def __init__(self, lr: float = 0.1, momentum: float = 0.0):
-        if isinstance(lr, bool) or not isinstance(lr, numbers.Real) or not np.isfinite(lr) or lr <= 0:
-            raise ValueError(f"learning rate lr must be a finite number > 0, got {lr!r}")
-        if isinstance(momentum, bool) or not isinstance(momentum, numbers.Real) or not 0.0 <= momentum < 1.0:
-            raise ValueError(f"momentum must be a number in [0, 1), got {momentum!r}")
-        self.lr = float(lr)
-        self.momentum = float(momentum)
+        self.lr = real_number(lr, "learning rate lr", low=0.0, low_open=True)
+        self.momentum = real_number(momentum, "momentum", low=0.0, high=1.0, high_open=True)
         self.velocity: list[dict[str, np.ndarray]] | None = None
 
     def step(self, params: list[dict], grads: list[dict]) -> None:

@@ -1,5 +1,7 @@
 """A small computational graph of scalar operations (chapter 4): forward values, a backward pass that
-can be replayed one node at a time, central-difference gradients, and a matplotlib drawing.
+can be replayed one node at a time, central-difference gradients, layout positions for a drawing
+(`backprop_lib.plots.GraphPlot` draws it), the graphs chapter 4 uses, and `to_graph`, which turns a
+single-number autodiff `Tensor` expression (chapter 9) into such a graph.
 
     g = Graph()
     x = g.input("x", 2.0)
@@ -10,20 +12,17 @@ can be replayed one node at a time, central-difference gradients, and a matplotl
 Nodes are created in topological order (a node's parents exist before it), so the forward pass is
 one loop over the nodes and the backward pass the same loop reversed. Each backward step takes one
 node's gradient (the *upstream* gradient dL/dnode) and sends ``local * upstream`` to every parent,
-where ``local`` is d node / d parent. Numpy only; the drawing imports matplotlib when it is used.
+where ``local`` is d node / d parent. Numpy only.
 """
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass, field
 from typing import Callable
 
-
-
-def _sigmoid(u: float) -> float:
-    e = math.exp(-abs(u))
-    return 1.0 / (1.0 + e) if u >= 0 else e / (1.0 + e)
+from ._validate import real_number, whole_number
+from .activations import relu_derivative, sigmoid, sigmoid_derivative, tanh_derivative
+from .autodiff import Tensor, topological_order
 
 
 @dataclass(frozen=True)
@@ -51,10 +50,10 @@ OPS: dict[str, Op] = {
     "mul": Op("\u00d7", 2, lambda u, v: u * v, lambda u, out: (u[1], u[0]), lambda p, n: (p[1], p[0])),
     "square": Op("(\u00b7)\u00b2", 1, lambda u: u * u, lambda u, out: (2.0 * u[0],), lambda p, n: (f"2\u00b7{p[0]}",)),
     "half_square": Op("\u00bd(\u00b7)\u00b2", 1, lambda u: 0.5 * u * u, lambda u, out: (u[0],), lambda p, n: (p[0],)),
-    "sigmoid": Op("\u03c3", 1, _sigmoid, lambda u, out: (out * (1.0 - out),),
+    "sigmoid": Op("\u03c3", 1, lambda u: float(sigmoid(u)), lambda u, out: (float(sigmoid_derivative(u[0], out)),),
                   lambda p, n: (f"{n}(1\u2212{n})",)),
-    "tanh": Op("tanh", 1, math.tanh, lambda u, out: (1.0 - out * out,), lambda p, n: (f"1\u2212{n}\u00b2",)),
-    "relu": Op("relu", 1, lambda u: max(u, 0.0), lambda u, out: (1.0 if u[0] > 0 else 0.0,),
+    "tanh": Op("tanh", 1, math.tanh, lambda u, out: (float(tanh_derivative(u[0], out)),), lambda p, n: (f"1\u2212{n}\u00b2",)),
+    "relu": Op("relu", 1, lambda u: max(u, 0.0), lambda u, out: (float(relu_derivative(u[0])),),
                lambda p, n: (f"[{p[0]}>0]",)),
     "exp": Op("exp", 1, _exp, lambda u, out: (out if u[0] < _EXP_MAX else 0.0,), lambda p, n: (n,)),
 }
@@ -98,19 +97,14 @@ class BackwardStep:
             return f"start at the output: \u2202{n.name}/\u2202{n.name} = 1"
         o = self.output
         parts = [f"\u2202{o}/\u2202{p.name} += \u2202{n.name}/\u2202{p.name} \u00d7 \u2202{o}/\u2202{n.name} = "
-                 f"{_num(local)} \u00d7 {_num(self.upstream)} = {_num(product)}"
+                 f"{format_number(local)} \u00d7 {format_number(self.upstream)} = {format_number(product)}"
                  for p, local, _, product in self.terms]
         return f"node {n.name} = {OPS[n.op].symbol}({', '.join(p.name for p, *_ in self.terms)}): " + ";  ".join(parts)
 
 
-def _num(v: float) -> str:
+def format_number(v: float) -> str:
+    """A node's value or gradient as the drawings and step descriptions print it."""
     return f"{v:.4g}" if v != 0 else "0"
-
-
-def _finite(value, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise ValueError(f"{what} must be a finite number, got {value!r}")
-    return float(value)
 
 
 class Graph:
@@ -128,11 +122,11 @@ class Graph:
 
     def input(self, name: str, value: float, pos=None) -> Node:
         """A leaf whose gradient we want (an input or a parameter)."""
-        return self._add_node(Node(self, str(name), "input", None, (), _finite(value, f"value of {name}"), pos))
+        return self._add_node(Node(self, str(name), "input", None, (), real_number(value, f"value of {name}"), pos))
 
     def const(self, value: float, name: str | None = None, pos=None) -> Node:
         """A constant leaf (its gradient is computed but not of interest, e.g. the 1 in x + 1)."""
-        value = _finite(value, "constant")
+        value = real_number(value, "constant")
         name = f"{value:g}" if name is None else str(name)
         base, i = name, 1
         while any(n.name == name for n in self.nodes):
@@ -203,7 +197,7 @@ class Graph:
         node = self[name]
         if node.op is not None:
             raise ValueError(f"{name!r} is computed from other nodes; set one of the leaves instead")
-        node.value = _finite(value, f"value of {name}")
+        node.value = real_number(value, f"value of {name}")
         self.forward()
 
     def forward(self) -> None:
@@ -256,8 +250,7 @@ class Graph:
         been reached yet keeps grad 0; `reached(output, k)` says which ones have.
         """
         steps = self.steps(output)
-        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or not 0 <= k <= len(steps):
-            raise ValueError(f"step k must be a whole number in 0..{len(steps)}, got {k!r}")
+        k = whole_number(k, "step k", minimum=0, maximum=len(steps))
         for n in self.nodes:
             n.grad = 0.0
         for step in steps[:k]:
@@ -322,150 +315,10 @@ class Graph:
 
 
 # ---------------------------------------------------------------------------------------------
-# Drawing (matplotlib is imported here, on use)
-# ---------------------------------------------------------------------------------------------
-VALUE_COLOR = "#1f4e9a"
-GRAD_COLOR = "#c62828"
-ACTIVE_COLOR = "#c62828"
-
-
-class GraphPlot:
-    """Draw a Graph on a matplotlib Axes: each node a circle (its operation, or a leaf's name) with
-    its forward value above (blue) and its gradient below (red, once the backward pass reaches it).
-
-    `update(k)` shows the state after k backward steps: the node being processed in step k is ringed
-    in red, the edges to its parents turn red and are labelled with the local derivative that
-    multiplies the upstream gradient, and a caption spells the multiplication out.
-    """
-
-    def __init__(self, ax, graph: Graph, output, radius: float = 0.42, fontsize: float = 9,
-                 caption_room: float = 1.3):
-        from matplotlib.patches import Circle, FancyArrowPatch
-
-        self.ax, self.graph, self.output = ax, graph, graph._output(output)
-        self.radius, self.fontsize = radius, fontsize
-        self.pos = graph.layout()
-        self.k = None
-        self.circles, self.symbols, self.value_texts, self.grad_texts = {}, {}, {}, {}
-        self.edges, self.edge_texts = {}, {}
-        for n in graph.nodes:
-            x, y = self.pos[n.name]
-            for p in n.parents:
-                (x0, y0), key = self.pos[p.name], (p.name, n.name)
-                length = math.hypot(x - x0, y - y0) or 1.0
-                ux, uy = (x - x0) / length, (y - y0) / length
-                arrow = FancyArrowPatch((x0 + radius * ux, y0 + radius * uy), (x - radius * ux, y - radius * uy),
-                                        arrowstyle="-|>", mutation_scale=11, lw=1.2, color="#9e9e9e",
-                                        shrinkA=0, shrinkB=1, zorder=1)
-                self.edges[key] = arrow
-                ax.add_patch(arrow)
-                self.edge_texts[key] = ax.text((x0 + x) / 2, (y0 + y) / 2, "", ha="center", va="center",
-                                               fontsize=fontsize - 1, color=GRAD_COLOR, zorder=5, linespacing=1.1,
-                                               bbox=dict(boxstyle="round,pad=0.15", fc="white", ec=GRAD_COLOR,
-                                                         lw=0.6), visible=False)
-        for n in graph.nodes:
-            x, y = self.pos[n.name]
-            face = {"input": "#e3f2fd", "const": "#f5f5f5", "op": "#fff8e1"}[n.kind]
-            circle = Circle((x, y), radius, fc=face, ec="#616161", lw=1.2, zorder=3)
-            ax.add_patch(circle)
-            self.circles[n.name] = circle
-            label = n.name if n.op is None else OPS[n.op].symbol
-            self.symbols[n.name] = ax.text(x, y, label, ha="center", va="center", zorder=4,
-                                           fontsize=fontsize + (1 if len(label) <= 2 else -1),
-                                           fontweight="bold" if n.op is not None else "normal")
-            box = dict(boxstyle="square,pad=0.05", fc="white", ec="none", alpha=0.85)
-            if n.op is None:      # leaves: value and gradient to the left, so stacked leaves do not collide
-                self.value_texts[n.name] = ax.text(x - radius - 0.12, y + 0.03, "", ha="right", va="bottom",
-                                                   zorder=6, fontsize=fontsize, color=VALUE_COLOR, bbox=box)
-                self.grad_texts[n.name] = ax.text(x - radius - 0.12, y - 0.03, "", ha="right", va="top",
-                                                  zorder=6, fontsize=fontsize, color=GRAD_COLOR, bbox=box)
-            else:                 # operations: value above, gradient below
-                self.value_texts[n.name] = ax.text(x, y + radius + 0.08, "", ha="center", va="bottom", zorder=6,
-                                                   fontsize=fontsize, color=VALUE_COLOR, bbox=box)
-                self.grad_texts[n.name] = ax.text(x, y - radius - 0.08, "", ha="center", va="top", zorder=6,
-                                                  fontsize=fontsize, color=GRAD_COLOR, bbox=box)
-        xs = [p[0] for p in self.pos.values()]
-        ys = [p[1] for p in self.pos.values()]
-        ax.set_xlim(min(xs) - 3.0, max(xs) + 1.0)      # room for the leaves' labels on the left
-        ax.set_ylim(min(ys) - 1.0 - caption_room, max(ys) + 0.85)
-        ax.set_aspect("equal")
-        ax.axis("off")
-        self.caption = ax.text(0.5, 0.01, "", transform=ax.transAxes, ha="center", va="bottom",
-                               fontsize=fontsize, linespacing=1.3)
-
-    @property
-    def n_steps(self) -> int:
-        return len(self.graph.steps(self.output))
-
-    def update(self, k: int | None = None, highlight: bool = True) -> None:
-        """Show the forward values and the backward pass after k steps (default: all of them).
-
-        With highlight=False the last step is not singled out: the picture is the finished pass.
-        """
-        steps = self.graph.steps(self.output)
-        k = len(steps) if k is None else k
-        self.graph.replay(self.output, k)
-        self.k = k
-        reached = self.graph.reached(self.output, k)
-        current = steps[k - 1] if k >= 1 and highlight else None
-        o = self.output.name
-        for n in self.graph.nodes:
-            shown = n.kind != "const" or n.name != f"{n.value:g}"   # an unnamed constant shows its value already
-            self.value_texts[n.name].set_text(f"{n.name} = {_num(n.value)}" if shown else "")
-            self.grad_texts[n.name].set_text(f"\u2202{o}/\u2202{n.name} = {_num(n.grad)}"
-                                             if n.name in reached and n.kind != "const" else "")
-            active = current is not None and current.node is n
-            self.circles[n.name].set_edgecolor(ACTIVE_COLOR if active else "#616161")
-            self.circles[n.name].set_linewidth(2.6 if active else 1.2)
-        for key, arrow in self.edges.items():
-            arrow.set_color("#9e9e9e")
-            arrow.set_linewidth(1.2)
-            self.edge_texts[key].set_visible(False)
-        if current is None and k == len(steps):
-            grads = ", ".join(f"\u2202{o}/\u2202{n.name} = {_num(n.grad)}" for n in self.graph.inputs)
-            self.caption.set_text(f"backward pass complete: {grads}")
-        elif current is None:
-            self.caption.set_text(f"forward pass done: {self.output.name} = {_num(self.output.value)}. "
-                                  "The backward pass has not started.")
-        elif not current.terms:
-            self.caption.set_text(f"step 1 of {len(steps)}: start at the output, "
-                                  f"\u2202{o}/\u2202{o} = 1")
-        else:
-            lines = []
-            for p, local, formula, product in current.terms:
-                key = (p.name, current.node.name)
-                self.edges[key].set_color(ACTIVE_COLOR)
-                self.edges[key].set_linewidth(2.2)
-                name = current.node.name
-                self.edge_texts[key].set_text(f"\u00d7 {formula}" + (f"\n= {_num(local)}" if formula != _num(local)
-                                                                     else ""))
-                self.edge_texts[key].set_visible(True)
-                lines.append(f"\u2202{o}/\u2202{p.name} += \u2202{name}/\u2202{p.name} \u00b7 \u2202{o}/\u2202{name}"
-                             f" = {_num(local)} \u00b7 {_num(current.upstream)} = {_num(product)}")
-            head = f"step {k} of {len(steps)}: node {current.node.name} sends its gradient back"
-            self.caption.set_text(head + "\n" + "\n".join(lines))
-
-
-def draw_graph(graph: Graph, output, k: int | None = None, ax=None, size=(8.5, 3.6), title: str = ""):
-    """A one-off drawing of the graph after k backward steps, step k highlighted (default: the finished
-    backward pass, nothing highlighted); returns the Figure."""
-    if ax is None:
-        from .plots import new_figure
-
-        fig, (ax,) = new_figure(size=size)
-    else:
-        fig = ax.figure
-    GraphPlot(ax, graph, output).update(k, highlight=k is not None)
-    if title:
-        ax.set_title(title)
-    return fig
-
-
-# ---------------------------------------------------------------------------------------------
 # The graphs chapter 4 uses
 # ---------------------------------------------------------------------------------------------
 def square_example(x: float = 2.0) -> Graph:
-    """f = (x + 1)^2 as a graph: x -> y = x + 1 -> f = y^2 (document 003's chain-rule example)."""
+    """f = (x + 1)^2 as a graph: x -> y = x + 1 -> f = y^2 (chapter 4's chain-rule example)."""
     g = Graph()
     xn = g.input("x", x, pos=(0, 0))
     one = g.const(1.0, pos=(0, -1.3))
@@ -503,5 +356,84 @@ def example(name: str) -> tuple[Graph, str]:
     return g, g.nodes[-1].name
 
 
-__all__ = ["Graph", "Node", "Op", "OPS", "BackwardStep", "GraphPlot", "draw_graph", "square_example",
-           "neuron_example", "example", "EXAMPLES"]
+# ---------------------------------------------------------------------------------------------
+# From an autodiff Tensor expression to a Graph (chapter 9 draws its expressions with this)
+# ---------------------------------------------------------------------------------------------
+# Tensor operation -> scalar_graph operation (the scalar operations a drawing can show)
+GRAPH_OPS = {"+": "add", "-": "sub", "*": "mul", "**2": "square", "sigmoid": "sigmoid", "tanh": "tanh",
+             "relu": "relu", "exp": "exp"}
+
+
+def to_graph(root: Tensor, pos: dict | None = None) -> tuple[Graph, str]:
+    """The computational graph behind a single-number Tensor as a Graph (for drawing
+    and step-by-step replay): leaves become inputs (or constants), operations become nodes named by
+    their Tensor's label. `pos` may place nodes by label: {label: (x, y)}.
+    Returns (graph, name of the output node)."""
+    graph, nodes, pos = Graph(), {}, pos or {}
+    for i, t in enumerate(topological_order(root)):
+        if t.data.size != 1:
+            raise ValueError(f"only expressions of single numbers can be drawn; {t!r} has shape {t.shape}")
+        where = pos.get(t.label)
+        if not t.parents:
+            node = (graph.const(t.item(), pos=where) if t.is_constant
+                    else graph.input(t.label or f"v{i}", t.item(), pos=where))
+        elif t.op in GRAPH_OPS:
+            node = graph.op(GRAPH_OPS[t.op], *(nodes[id(p)] for p in t.parents), name=t.label or None, pos=where)
+        else:
+            raise ValueError(f"operation {t.op!r} cannot be drawn; drawable operations: {', '.join(GRAPH_OPS)}")
+        nodes[id(t)] = node
+    return graph, nodes[id(root)].name
+
+
+def _named(t: Tensor, label: str) -> Tensor:
+    t.label = label
+    return t
+
+
+def _square(x, w, b):
+    y = _named(x + 1, "y")
+    return _named(y ** 2, "f")
+
+
+def _neuron(x, w, b):
+    z = _named(_named(w * x, "p") + b, "z")
+    a = _named(z.sigmoid(), "a")
+    e = _named(a - 1.0, "e")
+    return _named(0.5 * _named(e ** 2, "s"), "L")
+
+
+def _reuse(x, w, b):
+    return _named(_named(x * w, "p") * _named(x + b, "q"), "f")
+
+
+def _relu(x, w, b):
+    h = _named(_named(_named(w * x, "p") + b, "z").relu(), "h")
+    return _named(h ** 2, "f")
+
+
+# name: (function of the leaves x, w, b; the leaves it uses; where to draw each node, by label)
+EXPRESSIONS = {
+    "(x + 1)²": (_square, ("x",), {
+        "x": (0, 0.9), "1": (0, -0.9), "y": (2.4, 0), "f": (4.8, 0)}),
+    "sigmoid neuron: L = ½(σ(w·x + b) − 1)²": (_neuron, ("x", "w", "b"), {
+        "w": (0, 2.3), "x": (0, -0.6), "p": (2.6, 0.9), "b": (2.6, -1.2), "z": (4.8, 0.9), "a": (7.0, 0.9),
+        "1": (7.0, -1.2), "e": (9.2, 0.9), "s": (11.4, 0.9), "0.5": (11.4, -1.2), "L": (13.6, 0.9)}),
+    "x used twice: f = (x·w)·(x + b)": (_reuse, ("x", "w", "b"), {
+        "w": (0, 2.0), "x": (0, 0), "b": (0, -2.0), "p": (2.6, 1.0), "q": (2.6, -1.0), "f": (5.2, 0)}),
+    "ReLU gate: f = relu(w·x + b)²": (_relu, ("x", "w", "b"), {
+        "w": (0, 2.3), "x": (0, -0.6), "p": (2.6, 0.9), "b": (2.6, -1.2), "z": (4.9, 0.9), "h": (7.2, 0.9),
+        "f": (9.5, 0.9)}),
+}
+
+
+def build(expression: str, values: dict) -> tuple[Tensor, dict]:
+    """(output Tensor, {name: leaf Tensor}) for one of EXPRESSIONS at the given leaf values."""
+    if expression not in EXPRESSIONS:
+        raise ValueError(f"unknown expression {expression!r}; valid: {', '.join(map(repr, EXPRESSIONS))}")
+    fn, used, _ = EXPRESSIONS[expression]
+    leaves = {name: Tensor(values[name], label=name) for name in ("x", "w", "b")}
+    return fn(leaves["x"], leaves["w"], leaves["b"]), {name: leaves[name] for name in used}
+
+
+__all__ = ["Graph", "Node", "Op", "OPS", "BackwardStep", "format_number", "square_example", "neuron_example",
+           "example", "EXAMPLES", "GRAPH_OPS", "to_graph", "EXPRESSIONS", "build"]

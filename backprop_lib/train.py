@@ -6,12 +6,20 @@ import warnings
 
 import numpy as np
 
-from ._validate import as_matrix
+from ._validate import as_matrix, real_number, whole_number
 from .optim import SGD
 
 
 class TrainingDiverged(RuntimeWarning):
-    """The loss became NaN or inf: training stopped."""
+    """The loss became NaN or inf (or grew past the run's `blowup` limit): training stopped."""
+
+
+def diverged_by(loss: float, first: float, blowup: float | None = None) -> bool:
+    """The course's one divergence rule: the loss is NaN or inf, or, when `blowup` is given, it has grown
+    to more than `blowup` times `first` (the loss before training). Every training loop and view decides divergence here."""
+    if not math.isfinite(loss):
+        return True
+    return blowup is not None and loss > blowup * max(first, 1e-12)
 
 
 class History:
@@ -59,7 +67,8 @@ class Trainer:
     """
 
     def __init__(self, net, X, T, loss: str = "mse", lr: float = 0.1, batch_size: int | None = None,
-                 momentum: float = 0.0, seed: int = 0, X_val=None, T_val=None, warn: bool = True):
+                 momentum: float = 0.0, seed: int = 0, X_val=None, T_val=None, warn: bool = True,
+                 blowup: float | None = None):
         net._check_loss(loss)
         self.net, self.loss_name, self.warn = net, loss, warn
         self.X = as_matrix(X, "X", width=net.sizes[0])
@@ -70,11 +79,11 @@ class Trainer:
         else:
             self.X_val = self.T_val = None
         n = self.X.shape[0]
-        if batch_size is None:
-            batch_size = n
-        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(f"batch_size must be a whole number >= 1 or None (full batch), got {batch_size!r}")
-        self.batch_size = min(int(batch_size), n)
+        if batch_size is not None:
+            batch_size = whole_number(batch_size, "batch_size (or None: full batch)", minimum=1)
+        self.batch_size = n if batch_size is None else min(batch_size, n)
+        self.blowup = None if blowup is None else real_number(blowup, "blowup", low=1.0)
+        self.start_loss: float | None = None   # the untrained network's loss, the yardstick for `blowup`
         self.optimizer = SGD(lr, momentum)
         self.rng = np.random.default_rng(seed)
         self.history = History(len(net.layers))
@@ -85,12 +94,14 @@ class Trainer:
 
     def run(self, epochs: int = 1) -> History:
         """Train `epochs` more epochs (stopping early if the loss becomes NaN/inf); return the History."""
-        if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 0:
-            raise ValueError(f"epochs must be a whole number >= 0, got {epochs!r}")
+        epochs = whole_number(epochs, "epochs", minimum=0)
         h, net, opt = self.history, self.net, self.optimizer
         n, bs = self.X.shape[0], self.batch_size
         full = bs >= n
         with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            if self.blowup is not None and self.start_loss is None:
+                net._forward(self.X)
+                self.start_loss = net._loss_value(self.T, self.loss_name)
             for _ in range(int(epochs)):
                 if h.diverged:
                     break
@@ -103,8 +114,8 @@ class Trainer:
                         idx = order[start:start + bs]
                         Xb, Tb = self.X[idx], self.T[idx]
                     value, grads = net._loss_and_grads(Xb, Tb, self.loss_name)
-                    if not math.isfinite(value):
-                        self._diverge(h.epochs + 1, value)
+                    if diverged_by(value, value):
+                        self._diverge(h.epochs + 1, f"the loss became {value}")
                         break
                     total += value * Xb.shape[0]
                     norms += [np.sqrt(np.sum(g["W"] * g["W"])) for g in grads]
@@ -114,6 +125,10 @@ class Trainer:
                     break
                 h._loss.append(total / n)
                 h._grad_norms.append(norms / n_batches)
+                if self.blowup is not None and diverged_by(h._loss[-1], self.start_loss, self.blowup):
+                    self._diverge(h.epochs, f"the loss jumped from {self.start_loss:.3g} (before training) to "
+                                            f"{h._loss[-1]:.3g}, more than {self.blowup:g} times as much")
+                    break
                 if self.X_val is not None:
                     net._forward(self.X_val)
                     h._val_loss.append(net._loss_value(self.T_val, self.loss_name))
@@ -121,10 +136,10 @@ class Trainer:
 
     _warn_stacklevel = 3   # TrainingDiverged is reported at the line that called run()
 
-    def _diverge(self, epoch: int, value: float) -> None:
+    def _diverge(self, epoch: int, what: str) -> None:
         h = self.history
         h.diverged, h.diverged_epoch = True, epoch
-        h.message = (f"Training diverged at epoch {epoch}: the loss became {value}. The steps overshoot "
+        h.message = (f"Training diverged at epoch {epoch}: {what}. The steps overshoot "
                      f"and grow: the learning rate lr={self.lr:g} is too large for this problem. "
                      f"Try a smaller one, e.g. lr={self.lr / 10:g}.")
         if self.warn:

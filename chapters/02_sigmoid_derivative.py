@@ -31,12 +31,12 @@
 
 # %%
 # %matplotlib inline
-import time
 
 import numpy as np
 
 import backprop_lib as bl
 from backprop_lib import plots
+from backprop_lib.timing import best_time
 from backprop_lib.widgets import SigmoidExplorer
 
 np.set_printoptions(precision=4, suppress=True)
@@ -231,15 +231,6 @@ fig
 rng = np.random.default_rng(0)
 z_big = rng.normal(0, 3, size=1_000_000)
 a_big = bl.sigmoid(z_big)                       # the forward pass has this already
-
-
-def best_time(f, repeat=3):
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 t_scratch = best_time(lambda: np.exp(-z_big) / (1 + np.exp(-z_big)) ** 2)

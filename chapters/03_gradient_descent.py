@@ -31,14 +31,15 @@
 
 # %%
 # %matplotlib inline
-import time
 import warnings
 
 import numpy as np
 
 import backprop_lib as bl
 from backprop_lib import plots
-from backprop_lib.explorers import DescentPlot, descent_path, linreg_hessian, linreg_loss, linreg_optimum
+from backprop_lib.linreg import descent_path, linreg_hessian, linreg_loss, linreg_optimum
+from backprop_lib.plots import DescentPlot
+from backprop_lib.timing import best_time
 from backprop_lib.widgets import DescentExplorer
 
 np.set_printoptions(precision=4, suppress=True)
@@ -186,14 +187,12 @@ assert rank == 5, "Expected X^T X of a 5 x 8 matrix to have rank 5. This is an e
 # One measurement on this machine (times vary from run to run):
 Xb = np.c_[np.ones(2000), rng.normal(size=(2000, 199))]
 yb = Xb @ rng.normal(size=200) + rng.normal(size=2000)
-t0 = time.perf_counter()
 beta_b = np.linalg.solve(Xb.T @ Xb, Xb.T @ yb)
-t_closed = time.perf_counter() - t0
-t0 = time.perf_counter()
+t_closed = best_time(lambda: np.linalg.solve(Xb.T @ Xb, Xb.T @ yb))
 gd_b = np.zeros(200)
 for _ in range(10):
     gd_b -= 0.5 * Xb.T @ (Xb @ gd_b - yb) / 2000
-t_step = (time.perf_counter() - t0) / 10
+t_step = best_time(lambda: Xb.T @ (Xb @ gd_b - yb), number=10)
 print(f"\nn = 2000, p = 200: closed form {t_closed * 1e3:.0f} ms; one gradient step {t_step * 1e3:.2f} ms, "
       f"so about {t_closed / t_step:.0f} steps cost as much as the closed form")
 assert np.isfinite(beta_b).all(), (

@@ -9,7 +9,7 @@ pytest.importorskip("ipywidgets")
 pytest.importorskip("matplotlib")
 
 from backprop_lib.autodiff import Tensor  # noqa: E402
-from backprop_lib.autodiff_view import EXPRESSIONS, build, to_graph  # noqa: E402
+from backprop_lib.scalar_graph import EXPRESSIONS, build, to_graph  # noqa: E402
 from backprop_lib.widgets import AutodiffView  # noqa: E402
 
 NAMES = list(EXPRESSIONS)
@@ -82,11 +82,19 @@ def test_relu_gate_closes(view):
     assert view.output.item() == 0.0 and view.grads == {"x": 0.0, "w": 0.0, "b": 0.0}
 
 
-def test_play_drives_the_step_slider(view):
+def test_play_step_and_reset_walk_the_backward_pass(view):
+    """The shared Play/Step/Reset controls: Reset goes back to the forward pass, Step (and each Play tick)
+    moves one node further, and Play stops at the end of the backward pass."""
     view.expression.value = NAMES[0]
-    assert view.play.max == view.step.max
-    view.play.value = 1
-    assert view.step.value == 1 and view.plot.k == 1
+    view.reset_button.click()
+    assert view.step.value == 0 and view.plot.k == 0
+    before = view.view.image.value
+    view.step_button.click()
+    assert view.step.value == 1 and view.plot.k == 1 and view.view.image.value != before
+    view.controls.play.playing = True
+    for _ in range(view.step.max + 2):
+        view.next_step()
+    assert view.step.value == view.step.max and not view.controls.play.playing
 
 
 def test_build_and_to_graph():

@@ -62,7 +62,7 @@ def test_every_gradient_against_central_differences(problem):
     x, w, b, stride, padding, rng = problem
     out, cache = conv2d_forward(x, w, b, stride=stride, padding=padding)
     G = rng.normal(size=out.shape)                       # L = sum(G * out), so dL/dout = G
-    dx, dw, db = conv2d_backward(G, cache)
+    dw, db, dx = conv2d_backward(G, cache)
     assert dx.shape == x.shape and dw.shape == w.shape and db.shape == b.shape
 
     def loss(_):
@@ -82,7 +82,7 @@ def test_one_dimensional_worked_example():
     out, cache = conv2d_forward(x[None, None, None], w[None, None, None], np.array([0.1]))
     np.testing.assert_allclose(out.ravel(), [0.2 * 1 - 0.5 * 2 + 1 * -1 + 0.1, 0.2 * 2 - 0.5 * -1 + 1 * 0.5 + 0.1,
                                              0.2 * -1 - 0.5 * 0.5 + 1 * 3 + 0.1])
-    dx, dw, db = conv2d_backward(delta[None, None, None], cache)
+    dw, db, dx = conv2d_backward(delta[None, None, None], cache)
     np.testing.assert_allclose(dw.ravel(), np.correlate(x, delta, mode="valid"))
     np.testing.assert_allclose(dx.ravel(), np.convolve(delta, w, mode="full"))
     np.testing.assert_allclose(dx.ravel(), np.correlate(np.pad(delta, 2), w[::-1], mode="valid"))
@@ -96,7 +96,7 @@ def test_one_hot_delta_stamps_the_kernel_on_its_window():
     out, cache = conv2d_forward(x, w, np.zeros(1), stride=2, padding=0)
     delta = np.zeros_like(out)
     delta[0, 0, 1, 2] = 1.0
-    dx, dw, _ = conv2d_backward(delta, cache)
+    dw, _, dx = conv2d_backward(delta, cache)
     expected = np.zeros((7, 7))
     expected[2:5, 4:7] = w[0, 0]
     np.testing.assert_allclose(dx[0, 0], expected)
@@ -138,30 +138,30 @@ def test_output_size():
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    (dict(x=np.zeros((5, 5))), r"4-D array of shape \(N, C, H, W\).*x\[None, None\]"),
-    (dict(w=np.zeros((3, 3))), r"4-D array of shape \(F, C, KH, KW\).*w\[None, None\]"),
-    (dict(w=np.zeros((2, 3, 3, 3))), "x has 1 channels but the filters w expect 3"),
+    (dict(A_prev=np.zeros((5, 5))), r"4-D array of shape \(N, C, H, W\).*A_prev\[None, None\]"),
+    (dict(W=np.zeros((3, 3))), r"4-D array of shape \(F, C, KH, KW\).*W\[None, None\]"),
+    (dict(W=np.zeros((2, 3, 3, 3))), "A_prev has 1 channels but the filters W expect 3"),
     (dict(b=np.zeros(3)), "b has 3 entries but there are 2 filters"),
     (dict(b=np.zeros((2, 1))), "b must be a 1-D array"),
     (dict(stride=2), "stride 2 does not fit"),
     (dict(stride=1.5), "stride must be a whole number"),
     (dict(stride=True), "stride must be a whole number"),
     (dict(padding=-1), "padding must be a whole number >= 0"),
-    (dict(w=np.zeros((2, 1, 9, 3))), "kernel \\(9\\) is larger than the padded input"),
-    (dict(x=np.full((1, 1, 8, 8), np.nan)), "x contains NaN"),
-    (dict(x=np.zeros((1, 1, 0, 8))), "empty dimension"),
-    (dict(x=[["a"]]), "x must be numeric"),
+    (dict(W=np.zeros((2, 1, 9, 3))), "kernel \\(9\\) is larger than the padded input"),
+    (dict(A_prev=np.full((1, 1, 8, 8), np.nan)), "A_prev contains NaN"),
+    (dict(A_prev=np.zeros((1, 1, 0, 8))), "empty dimension"),
+    (dict(A_prev=[["a"]]), "A_prev must be numeric"),
 ])
 def test_bad_input_raises_a_clear_value_error(kwargs, match):
-    args = dict(x=np.zeros((1, 1, 8, 8)), w=np.zeros((2, 1, 3, 3)), b=np.zeros(2), stride=1, padding=0)
+    args = dict(A_prev=np.zeros((1, 1, 8, 8)), W=np.zeros((2, 1, 3, 3)), b=np.zeros(2), stride=1, padding=0)
     args.update(kwargs)
     with pytest.raises(ValueError, match=match):
         conv2d_forward(**args)
 
 
-def test_backward_rejects_a_wrong_dout_shape(rng):
+def test_backward_rejects_a_wrong_delta_shape(rng):
     out, cache = conv2d_forward(rng.normal(size=(1, 1, 6, 6)), rng.normal(size=(2, 1, 3, 3)), np.zeros(2))
-    with pytest.raises(ValueError, match=r"dout must have the forward output's shape \(1, 2, 4, 4\)"):
+    with pytest.raises(ValueError, match=r"delta must have the forward output Z's shape \(1, 2, 4, 4\)"):
         conv2d_backward(np.zeros((1, 2, 3, 3)), cache)
 
 
@@ -170,7 +170,7 @@ def test_extreme_but_representable_values_stay_finite():
     x = np.full((1, 1, 4, 4), 1e150)
     out, cache = conv2d_forward(x, np.full((1, 1, 2, 2), 1e-150), np.zeros(1))
     np.testing.assert_allclose(out, 4.0)
-    dx, dw, db = conv2d_backward(np.ones_like(out), cache)
+    dw, db, dx = conv2d_backward(np.ones_like(out), cache)
     assert np.isfinite(dx).all() and np.isfinite(dw).all() and np.isfinite(db).all()
     np.testing.assert_allclose(dw, 9e150)
 

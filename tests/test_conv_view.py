@@ -9,7 +9,9 @@ pytest.importorskip("matplotlib")
 
 from backprop_lib import plots  # noqa: E402
 from backprop_lib.conv import conv2d_backward, conv2d_forward  # noqa: E402
-from backprop_lib.conv_view import DELTAS, KERNELS, conv_maps, digit_images, touch_diagram, upsample  # noqa: E402
+from backprop_lib.conv import DELTAS, KERNELS, conv_maps  # noqa: E402
+from backprop_lib.datasets import digit_images, upsample  # noqa: E402
+from backprop_lib.plots import touch_diagram  # noqa: E402
 from backprop_lib.widgets import ConvView  # noqa: E402
 
 
@@ -55,7 +57,7 @@ def test_state_matches_the_library(view):
     view.delta_kind.value = DELTAS[2]
     x = view.image[None, None]
     out, cache = conv2d_forward(x, KERNELS["sharpen"][None, None], np.zeros(1), stride=2, padding=1)
-    dx, dw, db = conv2d_backward(out, cache)
+    dw, db, dx = conv2d_backward(out, cache)
     np.testing.assert_allclose(view.out, out[0, 0])
     np.testing.assert_allclose(view.dx, dx[0, 0])
     np.testing.assert_allclose(view.dw, dw[0, 0])

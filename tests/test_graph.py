@@ -1,4 +1,4 @@
-"""backprop_lib.graph: forward values, the backward pass against central differences (also on random
+"""backprop_lib.scalar_graph (and its drawing, plots.GraphPlot): forward values, the backward pass against central differences (also on random
 graphs), the step-by-step replay, bad input, and the drawing."""
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 
 import backprop_lib as bl
 from gradient_assertions import _assert_gradient_matches
-from backprop_lib import graph as G
-from backprop_lib.graph import Graph, GraphPlot, draw_graph, neuron_example, square_example
+from backprop_lib import scalar_graph as G
+from backprop_lib.plots import GraphPlot, draw_graph
+from backprop_lib.scalar_graph import Graph, neuron_example, square_example
 
 TOL = 1e-7
 

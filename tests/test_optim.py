@@ -89,7 +89,7 @@ def test_bad_learning_rate(lr):
 
 @pytest.mark.parametrize("momentum", [-0.1, 1.0, 1.5, np.nan, "0.5", None, True])
 def test_bad_momentum(momentum):
-    with pytest.raises(ValueError, match=r"momentum must be a number in \[0, 1\)"):
+    with pytest.raises(ValueError, match=r"momentum must be a finite number >= 0 and < 1"):
         bl.SGD(lr=0.1, momentum=momentum)
 
 

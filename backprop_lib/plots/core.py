@@ -17,10 +17,10 @@ CLASS_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"
 LAYER_CMAP = "viridis"
 
 
-def new_figure(ncols: int = 1, nrows: int = 1, size=(4.2, 3.4), dpi: int = 80):
-    """A pyplot-free Figure with a grid of axes: returns (fig, axes as a flat list)."""
+def new_figure(ncols: int = 1, nrows: int = 1, size=(4.2, 3.4), dpi: int = 80, width_ratios=None):
+    """A pyplot-free Figure with a grid of axes, each about `size` inches: returns (fig, axes as a flat list)."""
     fig = Figure(figsize=(size[0] * ncols, size[1] * nrows), dpi=dpi, layout="constrained")
-    axes = fig.subplots(nrows, ncols, squeeze=False).ravel().tolist()
+    axes = fig.subplots(nrows, ncols, squeeze=False, width_ratios=width_ratios).ravel().tolist()
     return fig, axes
 
 

@@ -1,13 +1,15 @@
-"""Interactive views that chapters display. They are driven by ticks (ipywidgets.Play), never by a
-blocking loop, so the kernel stays free and the sliders keep working while a network trains.
+"""What every widget of the course is built from (every widget module imports this one at the top).
 
-Every view renders its matplotlib figure to PNG into an ipywidgets.Image, which works the same in
-JupyterLab, Notebook 7, VS Code and on Binder, and shows the last state in a saved notebook.
+Views are driven by ticks (ipywidgets.Play), never by a blocking loop, so the kernel stays free and the
+sliders keep working while a network trains. Every view renders its matplotlib figure to PNG into an
+ipywidgets.Image, which works the same in JupyterLab, Notebook 7, VS Code and on Binder, and shows the
+last state in a saved notebook.
 
-    FigureView        a Figure shown as an Image (fast redraws: cached canvas, optional blitting)
-    TrainingControls  Play / Step / Reset, an epoch counter, a status line, an error log
-    TrainingView      one network on one data set with a learning-rate slider (chapter 1)
-    Playground        the full training playground (data set, depth, width, activation, ...)
+    ShowsWidget       a view displays as its `.widget` when it ends a notebook cell
+    FigureView        a Figure shown as an Image (fast redraws: cached canvas, optional blitting, fast PNG)
+    status_html       the one status line style (info / ok / error)
+    TrainingControls  Play / Step / Reset, an epoch counter, a status line, an error log, the lock
+    locked            run a view's method holding its controls' lock
 """
 from __future__ import annotations
 
@@ -20,12 +22,19 @@ import zlib
 
 import ipywidgets as W
 import numpy as np
+from IPython.display import display
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-from ._display import ShowsWidget
-from . import plots
-from .mlp import MLP
-from .train import Trainer
+
+
+class ShowsWidget:
+    """A view that displays as its `.widget` (an ipywidgets box) when it ends a notebook cell."""
+
+    def _ipython_display_(self):
+        display(self.widget)
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
 
 
 class FigureView:
@@ -115,9 +124,15 @@ def _encode_png(pixels: np.ndarray, level: int = 1, cache: dict | None = None) -
                      _png_chunk(b"IDAT", zlib.compress(rows, level)), _png_chunk(b"IEND", b"")])
 
 
-def _status_html(text: str, kind: str = "info") -> str:
-    color = {"info": "#333", "error": "#b00020", "ok": "#1b5e20"}[kind]
-    return f"<div style='color:{color};font-size:13px;max-width:900px'>{html.escape(text)}</div>"
+STATUS_COLORS = {"info": "#333", "error": "#b00020", "ok": "#1b5e20"}
+
+
+def status_html(text: str, kind: str = "info") -> str:
+    """The status line under a view's controls: `text` (escaped) in the colour of `kind`
+    ("info", "ok" or "error"); an empty text gives an empty line."""
+    if not text:
+        return ""
+    return f"<div style='color:{STATUS_COLORS[kind]};font-size:13px;max-width:900px'>{html.escape(text)}</div>"
 
 
 def locked(method):
@@ -196,95 +211,4 @@ class TrainingControls:
         self.epoch_label.value = f"<b>epoch {epochs}</b>"
 
     def show_status(self, text: str, kind: str = "info") -> None:
-        self.status.value = _status_html(text, kind) if text else ""
-
-
-class TrainingView(ShowsWidget):
-    """Train a network live on a 2-D data set: a log-scale learning-rate slider, Play / Step / Reset,
-    the loss curve and the decision boundary redrawn after every frame.
-
-    Moving the learning-rate slider starts again from the same initial weights and retrains for
-    `initial_epochs`, so the picture always shows what that learning rate does.
-
-        view = TrainingView(X, y, sizes=[2, 1], activation="sigmoid", output="sigmoid", lr=0.5)
-        view            # in a notebook cell: displays the widget
-        view.lr.value = 3.0; view.step(); view.net; view.history
-    """
-
-    def __init__(self, X, y, sizes=(2, 1), activation: str = "sigmoid", output: str = "sigmoid",
-                 loss: str = "mse", lr: float = 0.5, epochs_per_frame: int = 10, initial_epochs: int = 100,
-                 batch_size=None, momentum: float = 0.0, seed: int = 0, title: str = ""):
-        self.X = np.asarray(X, dtype=float)
-        self.y = np.asarray(y)
-        self.sizes, self.activation, self.output, self.loss_name = list(sizes), activation, output, loss
-        self.epochs_per_frame, self.initial_epochs = epochs_per_frame, initial_epochs
-        self.batch_size, self.momentum, self.seed = batch_size, momentum, seed
-
-        self.lr = W.FloatLogSlider(value=lr, base=10, min=-3, max=1.3, step=0.1, description="learning rate",
-                                   readout_format=".3g", continuous_update=False,
-                                   style={"description_width": "initial"}, layout=W.Layout(width="360px"))
-        self.controls = TrainingControls(self.step, self.reset)
-        c = self.controls
-        self.play, self.step_button, self.reset_button = c.play, c.step_button, c.reset_button
-        self.epoch_label, self.status, self.log = c.epoch_label, c.status, c.log
-
-        fig, (ax_loss, ax_boundary) = plots.new_figure(ncols=2)
-        if title:
-            fig.suptitle(title)
-        self.loss_plot = plots.LossPlot(ax_loss)
-        self.boundary_plot = plots.BoundaryPlot(ax_boundary, self.X, self.y)
-        self.view = FigureView(fig)
-
-        self.lr.observe(c.capture(lambda change: self.reset()), names="value")
-        self.widget = W.VBox([W.HBox([self.lr, c.box]), self.status, self.view.image, self.log])
-        self.reset()
-
-    def _new_net(self) -> MLP:
-        return MLP(self.sizes, activation=self.activation, output=self.output, seed=self.seed)
-
-    @locked
-    def reset(self) -> None:
-        """New network (same initial weights), train `initial_epochs` at the current learning rate, redraw."""
-        self.net = self._new_net()
-        self.trainer = Trainer(self.net, self.X, self.y, loss=self.loss_name, lr=self.lr.value,
-                               batch_size=self.batch_size, momentum=self.momentum, seed=self.seed, warn=False)
-        self.trainer.run(self.initial_epochs)
-        self.redraw()
-
-    @locked
-    def step(self) -> None:
-        """Train one frame (`epochs_per_frame` epochs) and redraw."""
-        if self.history.diverged:
-            self.controls.stop()
-            return
-        self.trainer.run(self.epochs_per_frame)
-        self.redraw()
-
-    @property
-    def history(self):
-        return self.trainer.history
-
-    def accuracy(self) -> float:
-        with np.errstate(all="ignore"):
-            return float(np.mean(self.net.predict(self.X) == self.y))
-
-    @locked
-    def redraw(self) -> None:
-        h, c = self.history, self.controls
-        self.loss_plot.update(h.loss)
-        if h.diverged:
-            c.stop()
-            c.show_status(h.message, "error")
-        else:
-            self.boundary_plot.update(self.net)
-            c.show_status(f"lr = {self.lr.value:.3g}: loss {h.loss[-1]:.4f}, training accuracy "
-                          f"{self.accuracy():.0%}" if h.epochs else "", "info")
-        c.show_epoch(h.epochs)
-        self.view.redraw()
-
-
-from .playground import Playground  # noqa: E402
-from .explorers import DescentExplorer, FiniteDifferenceExplorer, GraphStepper, SigmoidExplorer  # noqa: E402,F401 (chapters 2-4)
-from .conv_view import ConvView  # noqa: E402,F401  (chapter 8)
-from .softmax_view import DigitsView, SoftmaxView  # noqa: E402,F401 (chapter 6)
-from .autodiff_view import AutodiffView  # noqa: E402,F401  (chapter 9)
+        self.status.value = status_html(text, kind)

@@ -9,78 +9,14 @@ Bottom row (backward): the upstream delta = dL/dz, the input gradient dL/dx, the
 """
 from __future__ import annotations
 
-import html
-
 import ipywidgets as W
 import numpy as np
 from matplotlib.patches import Rectangle
 
-from ._display import ShowsWidget
-from . import plots
-from .conv import conv2d_backward, conv2d_forward
-from .datasets import digits
-
-KERNELS = {
-    "vertical edges (Sobel)": [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]],
-    "horizontal edges (Sobel)": [[-1, -2, -1], [0, 0, 0], [1, 2, 1]],
-    "blur (box)": np.full((3, 3), 1 / 9),
-    "blur (Gaussian)": np.array([[1, 2, 1], [2, 4, 2], [1, 2, 1]]) / 16,
-    "sharpen": [[0, -1, 0], [-1, 5, -1], [0, -1, 0]],
-    "outline (Laplacian)": [[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]],
-    "identity": [[0, 0, 0], [0, 1, 0], [0, 0, 0]],
-    "shift left (asymmetric)": [[0, 0, 0], [0, 0, 1], [0, 0, 0]],
-    "random (seed 0)": np.random.default_rng(0).normal(0, 1, (3, 3)).round(2),
-}
-KERNELS = {name: np.asarray(k, dtype=np.float64) for name, k in KERNELS.items()}
-DELTAS = ("one hot pixel", "all ones (L = sum of z)", "the output (L = ½ sum of z²)")
-
-
-def upsample(image: np.ndarray, size: int) -> np.ndarray:
-    """Bilinear interpolation of a square image to size x size (numpy only)."""
-    n = image.shape[0]
-    t = np.linspace(0, n - 1, size)
-    rows = np.array([np.interp(t, np.arange(n), r) for r in image])          # (n, size)
-    return np.array([np.interp(t, np.arange(n), c) for c in rows.T]).T       # (size, size)
-
-
-def digit_images(size: int = 21) -> list[np.ndarray]:
-    """The first example of each digit 0..9 from bl.datasets.digits(), scaled to [0, 1] and smoothly
-    enlarged from 8x8 to size x size pixels (21 is odd, so stride 2 fits with any padding)."""
-    X, y = digits()
-    return [upsample(X[np.argmax(y == d)].reshape(8, 8) / 16.0, size) for d in range(10)]
-
-
-def conv_maps(image: np.ndarray, kernel: np.ndarray, stride: int, padding: int, delta_kind: str,
-              hot: tuple[int, int] = (0, 0)) -> dict:
-    """Forward and backward of one single-channel conv layer (bias 0) on one image.
-
-    When the stride does not fit, do what PyTorch does silently: drop the last padded rows/columns that
-    no window reaches (their gradient is 0). Returns a dict of the maps and the number of dropped rows/cols.
-    """
-    H, Wd = image.shape
-    K = kernel.shape[0]
-    drop = ((H + 2 * padding - K) % stride, (Wd + 2 * padding - K) % stride)
-    if drop == (0, 0):
-        out, cache = conv2d_forward(image[None, None], kernel[None, None], np.zeros(1), stride, padding)
-    else:   # pad by hand, cut off what the windows never reach, convolve without further padding
-        xp = np.pad(image, padding)[:H + 2 * padding - drop[0], :Wd + 2 * padding - drop[1]]
-        out, cache = conv2d_forward(xp[None, None], kernel[None, None], np.zeros(1), stride, 0)
-    if delta_kind == DELTAS[0]:
-        delta = np.zeros_like(out)
-        delta[0, 0, min(hot[0], out.shape[2] - 1), min(hot[1], out.shape[3] - 1)] = 1.0
-    elif delta_kind == DELTAS[1]:
-        delta = np.ones_like(out)
-    elif delta_kind == DELTAS[2]:
-        delta = out.copy()
-    else:
-        raise ValueError(f"unknown delta {delta_kind!r}; valid: {', '.join(map(repr, DELTAS))}")
-    dx, dw, db = conv2d_backward(delta, cache)
-    dx = dx[0, 0]
-    if drop != (0, 0):
-        full = np.zeros((H + 2 * padding, Wd + 2 * padding))
-        full[:dx.shape[0], :dx.shape[1]] = dx
-        dx = full[padding:padding + H, padding:padding + Wd]
-    return {"out": out[0, 0], "delta": delta[0, 0], "dx": dx, "dw": dw[0, 0], "db": float(db[0]), "drop": drop}
+from .. import plots
+from ..conv import DELTAS, KERNELS, conv_maps
+from ..datasets import digit_images
+from .base import FigureView, ShowsWidget, status_html
 
 
 def _sym(a: np.ndarray) -> float:
@@ -135,7 +71,7 @@ class ConvView(ShowsWidget):
         for ax in axes:
             ax.set_xticks([])
             ax.set_yticks([])
-        self.view = _figure_view(fig)
+        self.view = FigureView(fig)
 
         for control in (self.digit, self.kernel, self.stride, self.padding, self.delta_kind, self.row, self.col):
             control.observe(self.log.capture()(self._on_change), names="value")
@@ -232,41 +168,8 @@ class ConvView(ShowsWidget):
                     "their gradient is 0.")
         if one_hot:
             msg += f" Orange: output pixel ({i}, {j}) and the 3×3 window it reads; δ = 1 there, so ∂L/∂x is the kernel itself on that window."
-        self.status.value = f"<div style='font-size:13px;max-width:720px'>{html.escape(msg)}</div>"
+        self.status.value = status_html(msg)
         self.view.redraw()
 
     def png(self) -> bytes:
         return self.view.image.value
-
-
-def _figure_view(fig):
-    """The FigureView of backprop_lib.widgets (imported here to avoid a circular import)."""
-    from .widgets import FigureView
-
-    return FigureView(fig)
-
-
-def touch_diagram(ax, n_in: int = 5, k: int = 3, stride: int = 1, title: str | None = None):
-    """Which input touches which output in a 1-D correlation: inputs x_j on top, outputs z_i below,
-    one line per product w_m x_{stride*i + m}, coloured by the kernel entry m."""
-    n_out = (n_in - k) // stride + 1
-    colors = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd"]
-    x_pos = np.arange(n_in, dtype=float)
-    z_pos = stride * np.arange(n_out) + (k - 1) / 2          # each output under the middle of its window
-    for i in range(n_out):
-        for m in range(k):
-            j = stride * i + m
-            ax.plot([x_pos[j], z_pos[i]], [1, 0], color=colors[m % len(colors)], lw=2, zorder=1,
-                    label=f"$w_{m}$" if i == 0 else None)
-    ax.scatter(x_pos, np.ones(n_in), s=380, c="white", edgecolors="black", zorder=2)
-    ax.scatter(z_pos, np.zeros(n_out), s=380, c="#fff3c4", edgecolors="black", zorder=2)
-    for j, p in enumerate(x_pos):
-        ax.text(p, 1, f"$x_{j}$", ha="center", va="center", fontsize=9, zorder=3)
-    for i, p in enumerate(z_pos):
-        ax.text(p, 0, f"$z_{i}$", ha="center", va="center", fontsize=9, zorder=3)
-    ax.set_xlim(-0.7, n_in + 0.6)
-    ax.set_ylim(-0.35, 1.35)
-    ax.axis("off")
-    ax.legend(loc="center right", fontsize=8, frameon=False, bbox_to_anchor=(1.0, 0.5))
-    ax.set_title(title or f"{n_in} inputs, kernel {k}, stride {stride}: {n_out} outputs", fontsize=10)
-    return ax

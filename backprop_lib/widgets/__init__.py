@@ -1,0 +1,35 @@
+"""The widgets layer: every interactive view the chapters display (ipywidgets controls over a matplotlib
+figure shown as PNG). One module per widget family; `base` holds what they all share. This module only
+re-exports, so `from backprop_lib.widgets import Playground` works for every view.
+
+    base        ShowsWidget, FigureView, status_html, TrainingControls (Play/Step/Reset, the lock), locked
+    training    TrainingView                                   (chapter 1)
+    sigmoid     SigmoidExplorer                                (chapter 2)
+    descent     DescentExplorer                                (chapter 3)
+    chain_rule  FiniteDifferenceExplorer, GraphStepper         (chapter 4)
+    playground  Playground                                     (chapters 5 and 7)
+    softmax     SoftmaxView                                    (chapter 6)
+    digits      DigitsView                                     (chapter 6)
+    loss_race   LossRaceView                                   (chapter 6)
+    conv        ConvView                                       (chapter 8)
+    cnn         CNNView                                        (chapter 8)
+    autodiff    AutodiffView                                   (chapter 9)
+    curvature   CurvatureExplorer                              (chapter 10)
+"""
+from .autodiff import AutodiffView
+from .base import FigureView, ShowsWidget, TrainingControls, locked, status_html
+from .chain_rule import FiniteDifferenceExplorer, GraphStepper
+from .cnn import CNNView
+from .conv import ConvView
+from .curvature import CurvatureExplorer
+from .descent import DescentExplorer
+from .digits import DigitsView
+from .loss_race import LossRaceView
+from .playground import Playground
+from .sigmoid import SigmoidExplorer
+from .softmax import SoftmaxView
+from .training import TrainingView
+
+__all__ = ["FigureView", "ShowsWidget", "TrainingControls", "locked", "status_html", "TrainingView",
+           "SigmoidExplorer", "DescentExplorer", "FiniteDifferenceExplorer", "GraphStepper", "Playground",
+           "SoftmaxView", "DigitsView", "LossRaceView", "ConvView", "CNNView", "AutodiffView", "CurvatureExplorer"]
