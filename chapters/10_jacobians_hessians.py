@@ -536,7 +536,7 @@ assert not results[0.8][0].diverged and np.allclose(
 # %% [markdown]
 # ### The network: a limit for staying at the minimum
 #
-# A network's loss is a quadratic only near $\boldsymbol\theta^*$, so $2/\lambda_{\max}$ is a *local*
+# A network's loss is close to a quadratic only near $\boldsymbol\theta^*$, so $2/\lambda_{\max}$ is a *local*
 # limit: it decides whether gradient descent can settle at this minimum. To see it, start next to the
 # perfect fit, nudged by $10^{-3}$ along the most curved direction $\mathbf q_{\max}$ (the vector
 # power iteration returned), and train with learning rates 0.8 and 1.25 times $2/\lambda_{\max}$.
