@@ -139,9 +139,17 @@ class Trainer:
     def _diverge(self, epoch: int, what: str) -> None:
         h = self.history
         h.diverged, h.diverged_epoch = True, epoch
-        h.message = (f"Training diverged at epoch {epoch}: {what}. The steps overshoot "
-                     f"and grow: the learning rate lr={self.lr:g} is too large for this problem. "
-                     f"Try a smaller one, e.g. lr={self.lr / 10:g}.")
+        if getattr(self.net, "init", None) == "naive" and len(self.net.layers) > 1:
+            # chapter 7: N(0, 1) weights make activations and gradients grow layer by layer, so that
+            # even small steps overshoot; blaming only the learning rate would send students the wrong way
+            cause = (f"The initial weights are the likely cause, not only the learning rate lr={self.lr:g}: "
+                     f"init='naive' draws every weight from N(0, 1), so activations and gradients grow from "
+                     f"layer to layer and the first steps are huge. Try init='he' (relu) or 'xavier' "
+                     f"(tanh, sigmoid) with the same learning rate.")
+        else:
+            cause = (f"The steps overshoot and grow: the learning rate lr={self.lr:g} is too large for this "
+                     f"problem. Try a smaller one, e.g. lr={self.lr / 10:g}.")
+        h.message = f"Training diverged at epoch {epoch}: {what}. {cause}"
         if self.warn:
             warnings.warn(h.message, TrainingDiverged, stacklevel=self._warn_stacklevel)
 

@@ -45,6 +45,7 @@ from backprop_lib import plots
 from backprop_lib.widgets import Playground
 
 np.set_printoptions(precision=4, suppress=False)
+OOPS = "If this fails, the course is at fault, not you: please report it."   # ends every assert message
 
 # %% [markdown]
 # ## 1. At most a quarter per layer
@@ -64,10 +65,11 @@ zs = np.linspace(-6, 6, 1201)
 slopes = {"sigmoid": bl.sigmoid_prime(zs), "tanh": 1 - np.tanh(zs) ** 2, "relu": (zs > 0).astype(float)}
 for name, s in slopes.items():
     print(f"max {name}'(z) = {s.max():.4f} at z = {zs[s.argmax()]:.2f}")
-assert np.isclose(slopes["sigmoid"].max(), 0.25) and slopes["sigmoid"].max() <= 0.25
-assert np.isclose(slopes["tanh"].max(), 1.0)
+assert np.isclose(slopes["sigmoid"].max(), 0.25) and slopes["sigmoid"].max() <= 0.25, f"expected max sigma' = 1/4. {OOPS}"
+assert np.isclose(slopes["tanh"].max(), 1.0), f"expected max tanh' = 1. {OOPS}"
 h = 1e-5
-assert np.abs((bl.sigmoid(zs + h) - bl.sigmoid(zs - h)) / (2 * h) - slopes["sigmoid"]).max() < 1e-9
+assert np.abs((bl.sigmoid(zs + h) - bl.sigmoid(zs - h)) / (2 * h) - slopes["sigmoid"]).max() < 1e-9, \
+    f"expected sigma' to match central differences to 1e-9. {OOPS}"
 
 fig, (ax,) = plots.new_figure(size=(5, 3))
 for name, s in slopes.items():
@@ -111,14 +113,15 @@ print("delta_l, layer 1 to 10:", delta)
 print("delta_l / delta_(l+1): ", delta[:-1] / delta[1:])
 print("sigma'(z_l):           ", bl.sigmoid_prime(z_chain))
 print(f"delta_1 / delta_10 = {delta[0] / delta[-1]:.2e}   (at most 4^-9 = {4.0 ** -9:.2e})")
-assert np.allclose(delta[:-1] / delta[1:], bl.sigmoid_prime(z_chain))   # each layer: one factor w sigma'(z)
-assert 0 < delta[0] / delta[-1] <= 4.0 ** -9
+assert np.allclose(delta[:-1] / delta[1:], bl.sigmoid_prime(z_chain)), \
+    f"expected each layer to multiply the delta by w sigma'(z) = sigma'(z). {OOPS}"
+assert 0 < delta[0] / delta[-1] <= 4.0 ** -9, f"expected delta_1 / delta_10 <= 4^-9. {OOPS}"
 # ... and backprop is right: the gradients really are that small. (A gradient of 1e-7 changes the loss by
 # 1e-12 for a step h = 1e-5, close to float64's round-off; the larger step h = 1e-3 balances round-off
 # against the h^2 truncation error, as in chapter 4.)
 checks = bl.gradient_check(chain, x_chain, t_chain, loss="mse", h=1e-3)
 print("gradient check, relative error per layer:", " ".join(f"{c['W']:.0e}" for c in checks), "(should be below 1e-7)")
-assert all(c["W"] < 1e-7 and c["b"] < 1e-7 for c in checks)
+assert all(c["W"] < 1e-7 and c["b"] < 1e-7 for c in checks), f"expected relative errors below 1e-7. {OOPS}"
 
 # %% [markdown]
 # Each step down the chain multiplies the delta by exactly $w\,\sigma'(z_l) = \sigma'(z_l) \approx 0.22$
@@ -149,8 +152,20 @@ for depth in (2, 3, 4):
     norms[depth] = layer_norms(net)
     print(f"{depth} hidden layers: " + "  ".join(f"{v:.1e}" for v in norms[depth])
           + f"   first/last = {norms[depth][0] / norms[depth][-1]:.1e}")
-assert norms[2][0] / norms[2][-1] > norms[3][0] / norms[3][-1] > norms[4][0] / norms[4][-1]
-assert norms[4][0] / norms[4][-1] < 1e-3
+    print("   growth from layer l to l+1:" + "".join(f"  {r:5.1f}x" for r in norms[depth][1:] / norms[depth][:-1]))
+
+# The growth factors, by the kind of step (layer 1 is 2x16, the hidden layers 16x16, the output layer 16x1):
+first = [norms[d][1] / norms[d][0] for d in (2, 3, 4)]                           # from layer 1 to layer 2
+hidden = [norms[d][l + 1] / norms[d][l] for d in (3, 4) for l in range(1, d - 1)]  # 16x16 to 16x16
+into_output = [norms[d][-1] / norms[d][-2] for d in (2, 3, 4)]                   # into the 16x1 output layer
+print(f"first step {min(first):.1f}x to {max(first):.1f}x;  between hidden layers {min(hidden):.1f}x to "
+      f"{max(hidden):.1f}x;  into the output layer {min(into_output):.1f}x to {max(into_output):.1f}x")
+assert all(3 < r < 8 for r in hidden), f"expected growth of 3x-8x between hidden layers, got {hidden}. {OOPS}"
+assert all(1.5 < r < 8 for r in into_output), f"expected 1.5x-8x into the output layer, got {into_output}. {OOPS}"
+assert all(r > 5 for r in first), f"expected the first step to be more than 5x, got {first}. {OOPS}"
+assert norms[2][0] / norms[2][-1] > norms[3][0] / norms[3][-1] > norms[4][0] / norms[4][-1], \
+    f"expected the first/last ratio to fall with depth. {OOPS}"
+assert norms[4][0] / norms[4][-1] < 1e-3, f"expected first/last below 1e-3 with 4 hidden layers. {OOPS}"
 
 # %%
 fig, (ax,) = plots.new_figure(size=(5.2, 3.4))
@@ -165,45 +180,68 @@ ax.legend(fontsize=8)
 fig
 
 # %% [markdown]
-# Each line climbs by a factor of about 4-5 per layer from the input to the output: the $\sigma' \le 1/4$
-# at work. (The first layer's matrix is $2\times16$ and the last one $16\times 1$, so their norms are
-# not exactly comparable, but the hidden $16\times16$ layers in between show the same steady growth.) With
-# 4 hidden layers the first layer's gradient is several thousand times smaller than the last one's.
+# Every line climbs from the input to the output. The cell prints the growth factor of each step and
+# checks it by the kind of step:
+#
+# - **between two hidden layers** (both $16\times16$) the norm grows by a factor of 3 to 8 per layer
+#   (measured: about 4 to 6), the $\sigma' \le 1/4$ at work: every step down multiplies the delta by
+#   one more factor $W^\top$ and one more $\sigma'$;
+# - **into the output layer** ($16\times1$) the factor is between 1.5 and 8;
+# - **the first step**, from layer 1 to layer 2, is larger: more than 5 (measured: between about 9 and
+#   51, and it changes with the depth). Layer 1's matrix is $2\times16$ (one row per input coordinate,
+#   against 16 rows in layer 2) and it multiplies the raw inputs, not sigmoid outputs, so its norm is
+#   not directly comparable with the others; compare the hidden layers with each other.
+#
+# Together: with 4 hidden layers the first layer's gradient is more than a thousand times smaller than
+# the last one's.
 #
 # ## 4. ... so the first layers barely learn
 #
 # Gradient descent moves each weight by $\eta$ times its gradient. With one learning rate for all layers,
-# a layer whose gradient is $10^{-3}$ times smaller moves $10^{-3}$ times as far. We train each network
-# for 300 epochs (learning rate 0.3, full batch) and measure how far each layer's weights moved, relative
-# to their initial size,
+# a layer whose gradient is $10^{-3}$ times smaller moves $10^{-3}$ times as far. We train sigmoid
+# networks with 1, 2, 3 and 4 hidden layers for 300 epochs (learning rate 0.3, full batch) and measure
+# how far each layer's weights moved, relative to their initial size,
 # $\|W_l - W_l^{(0)}\| / \|W_l^{(0)}\|$:
 
 # %%
-moved, curves = {}, {}
-for depth in (2, 3, 4):
+moved, curves, accuracy = {}, {}, {}
+for depth in (1, 2, 3, 4):
     net = bl.MLP([2] + [16] * depth + [1], activation="sigmoid", output="sigmoid", seed=0)
     W0 = [layer.W.copy() for layer in net.layers]
     curves[f"sigmoid, {depth} hidden"] = bl.train(net, X, y, loss="cross_entropy", lr=0.3, epochs=300).loss
     moved[depth] = [np.linalg.norm(layer.W - w0) / np.linalg.norm(w0) for layer, w0 in zip(net.layers, W0)]
-    print(f"{depth} hidden layers: weights moved " + "  ".join(f"{m:6.1%}" for m in moved[depth])
-          + f"   accuracy {np.mean(net.predict(X) == y):.0%}")
-assert max(moved[4][:-1]) < 0.1 * moved[4][-1] < moved[2][0]
+    accuracy[depth] = np.mean(net.predict(X) == y)
+    print(f"{depth} hidden layer{'s' if depth > 1 else ' '}: weights moved " + "  ".join(f"{m:6.1%}" for m in moved[depth])
+          + f"   accuracy {accuracy[depth]:.1%}, final loss {curves[f'sigmoid, {depth} hidden'][-1]:.4f}")
+first_layer = [moved[d][0] for d in (1, 2, 3, 4)]
+assert all(a > 2 * b for a, b in zip(first_layer, first_layer[1:])), \
+    f"expected layer 1 to move at least 2x less with every extra hidden layer, got {first_layer}. {OOPS}"
+assert max(moved[4][:-1]) < 0.1 * moved[4][-1] < moved[2][0], \
+    f"expected the layers below the output to move < 10% of the output layer's move (4 hidden). {OOPS}"
+assert all(accuracy[d] < 0.6 and curves[f"sigmoid, {d} hidden"][-1] > 0.68 for d in (1, 2, 3, 4)), \
+    f"expected every sigmoid network to stay on the plateau (accuracy < 60%, loss > 0.68). {OOPS}"
 
 # %% [markdown]
-# With 2 hidden layers each layer moved by several percent. With 4, every layer below the output moved
-# by half a percent or less, the output layer by about 11%: the hidden layers are still, essentially, their random
-# initialisation, and the output layer has to work with random features. None of the three sigmoid
-# networks separates the rings within 300 epochs; they all sit on the plateau of the loss where they
-# predict 0.5 everywhere (the shallow one would get off it much later). The same 4-hidden-layer network
-# with tanh or ReLU units trains (in the plot, the three sigmoid curves lie on top of each other, flat at
-# $\log 2 \approx 0.69$; the spikes of the other two are full-batch steps that overshoot and recover):
+# Depth decides how far the first layer gets: with every extra hidden layer it moves at least 2 times
+# less (the cell asserts it; measured: about 31%, 12.5%, 1.8% and 0.2%). With 4 hidden layers every layer
+# below the output moved by half a percent or less, the output layer by about 11%: the hidden layers are
+# still, essentially, their random initialisation, and the output layer has to work with random features.
+#
+# But depth is not the whole story on the rings. **None** of the four sigmoid networks separates them
+# within 300 epochs, *not even the one with a single hidden layer*, whose first layer moved a lot: all
+# four end with an accuracy below 60% and a loss above 0.68, on the *plateau* of the loss near
+# $\log 2 \approx 0.69$, the value of predicting 0.5 everywhere (a plateau is a region where the loss is
+# almost flat, so gradient descent crawls). Sigmoid units make that plateau hard to leave at this
+# learning rate, at any depth; extra depth then starves the first layers on top of it. The same
+# 4-hidden-layer network with tanh or ReLU units trains (in the plot, the four sigmoid curves stay flat
+# near 0.69; the spikes of the other two are full-batch steps that overshoot and recover):
 
 # %%
 for act in ("tanh", "relu"):
     net = bl.MLP([2] + [16] * 4 + [1], activation=act, output="sigmoid", seed=0)
     curves[f"{act}, 4 hidden"] = bl.train(net, X, y, loss="cross_entropy", lr=0.3, epochs=300).loss
     print(f"{act}, 4 hidden layers: loss {curves[f'{act}, 4 hidden'][-1]:.3f}, accuracy {np.mean(net.predict(X) == y):.0%}")
-    assert curves[f"{act}, 4 hidden"][-1] < 0.1
+    assert curves[f"{act}, 4 hidden"][-1] < 0.1, f"expected {act} with 4 hidden layers to reach a loss below 0.1. {OOPS}"
 
 fig, (ax,) = plots.new_figure(size=(5.2, 3.4))
 for name, loss in curves.items():
@@ -235,8 +273,9 @@ for act in ("sigmoid", "tanh", "relu"):
     deep[act] = layer_norms(bl.MLP([2] + [16] * 6 + [1], activation=act, output="sigmoid", seed=0))
     print(f"{act:>7}: first/last = {deep[act][0] / deep[act][-1]:.1e}   "
           + " ".join(f"{v:.0e}" for v in deep[act]))
-assert deep["sigmoid"][0] / deep["sigmoid"][-1] < 1e-3 < 0.1 < deep["tanh"][0] / deep["tanh"][-1]
-assert deep["relu"][0] / deep["relu"][-1] > 0.1
+assert deep["sigmoid"][0] / deep["sigmoid"][-1] < 1e-3 < 0.1 < deep["tanh"][0] / deep["tanh"][-1], \
+    f"expected first/last below 1e-3 for sigmoid and above 0.1 for tanh. {OOPS}"
+assert deep["relu"][0] / deep["relu"][-1] > 0.1, f"expected first/last above 0.1 for relu. {OOPS}"
 
 fig, (ax,) = plots.new_figure(size=(5.2, 3.4))
 for act, n in deep.items():
@@ -252,13 +291,58 @@ fig
 # ## 6. Initialisation, and gradients that explode
 #
 # The factor per layer is $W^\top$ **and** $f'$, so the size of the weights matters as much as the
-# activation. Consider one unit of a layer with $n_{\text{in}}$ inputs $a_i$ and weights $w_i$, all
-# independent with mean 0. Its pre-activation $z = \sum_i w_i a_i$ has variance
+# activation. How large should random initial weights be? A little probability answers it.
 #
-# $$ \mathrm{Var}(z) = n_{\text{in}}\,\mathrm{Var}(w)\,\mathbb E[a^2] . $$
+# **Three words.** Think of a weight drawn at random as a *random variable* $v$. Its **mean**
+# $\mathbb E[v]$ is the average of $v$ over very many draws. Its **variance**
+# $\mathrm{Var}(v) = \mathbb E\big[(v - \mathbb E[v])^2\big] = \mathbb E[v^2] - \mathbb E[v]^2$ is the
+# average squared distance from the mean; its square root is the **standard deviation**, the typical
+# size of the spread. Two random variables $u$ and $v$ are **independent** when knowing one tells
+# nothing about the other; then the mean of a product is the product of the means,
+# $\mathbb E[uv] = \mathbb E[u]\,\mathbb E[v]$.
 #
-# - **Naive**, $w \sim \mathcal N(0, 1)$: the variance of $z$ grows by a factor of about $n_{\text{in}}$
-#   per layer. ReLU units pass the growth on, and activations, outputs and gradients **explode**. Sigmoid
+# **The rule.** Consider one unit of a layer with $n_{\text{in}}$ inputs $a_i$ and weights $w_i$, all
+# independent, the weights with mean 0 and all with the same distribution. Its pre-activation is
+# $z = \sum_i w_i a_i$ (bias 0 at the start). Its mean is $\mathbb E[z] = \sum_i \mathbb E[w_i]\,\mathbb E[a_i] = 0$.
+# For its variance, square the sum: $z^2 = \sum_i w_i^2 a_i^2 + \sum_{i \ne j} w_i a_i\, w_j a_j$. The
+# cross terms have mean $\mathbb E[w_i]\,\mathbb E[a_i w_j a_j] = 0$ (independence, and $\mathbb E[w_i] = 0$), and
+# each square has mean $\mathbb E[w^2]\,\mathbb E[a^2] = \mathrm{Var}(w)\,\mathbb E[a^2]$. So
+#
+# $$ \mathrm{Var}(z) = \mathbb E[z^2] - 0^2 = n_{\text{in}}\,\mathrm{Var}(w)\,\mathbb E[a^2] . $$
+#
+# Note $\mathbb E[a^2]$, not $\mathrm{Var}(a)$: the inputs need not have mean 0 (a ReLU's or a sigmoid's
+# outputs never do). The cell below checks the rule exactly, by listing every possible outcome of a
+# small case, and then by sampling a large one.
+
+# %%
+from itertools import product
+
+# Exact: n_in = 3 inputs, each a in {0, 0.5, 2} (equally likely, mean not 0), each w in {-0.3, +0.3}.
+a_values, w_values, n_in = np.array([0.0, 0.5, 2.0]), np.array([-0.3, 0.3]), 3
+outcomes = list(product(product(a_values, w_values), repeat=n_in))   # every (a_i, w_i) for i = 1..3
+p_each = 1.0 / len(outcomes)                                          # all 6^3 = 216 equally likely
+z_all = np.array([sum(a * w for a, w in unit) for unit in outcomes])
+var_exact = np.sum(p_each * z_all ** 2) - np.sum(p_each * z_all) ** 2
+var_rule = n_in * np.var(w_values) * np.mean(a_values ** 2)
+print(f"all {len(outcomes)} outcomes: Var(z) = {var_exact:.10f},  n_in Var(w) E[a^2] = {var_rule:.10f}")
+assert abs(var_exact - var_rule) <= 1e-7 * var_rule, f"expected the rule to hold exactly. {OOPS}"
+
+# Sampled: 64 inputs from a ReLU (a = max(0, normal)), weights N(0, 0.2^2), 50,000 units.
+rng_v = np.random.default_rng(0)
+a_s = np.maximum(0.0, rng_v.normal(size=(50_000, 64)))
+w_s = rng_v.normal(0.0, 0.2, size=(50_000, 64))
+z_s = np.sum(a_s * w_s, axis=1)
+rule = 64 * 0.2 ** 2 * 0.5                  # E[a^2] = 1/2 for a ReLU of a standard normal
+print(f"sampled: Var(z) = {z_s.var():.4f},  rule {rule:.4f}  (a sample of 50,000 units lands within a few percent)")
+assert abs(z_s.var() / rule - 1) < 0.03, f"expected the sampled variance within 3% of the rule. {OOPS}"
+
+# %% [markdown]
+# What the rule says for the three ways to initialise:
+#
+# - **Naive**, $w \sim \mathcal N(0, 1)$: $\mathrm{Var}(z) = n_{\text{in}}\,\mathbb E[a^2]$. A ReLU keeps the
+#   positive half of a symmetric $z$, so $\mathbb E[a^2] = \tfrac12\mathrm{Var}(z_{\text{prev}})$ and the
+#   variance of $z$ grows by a factor of $n_{\text{in}}/2$ per layer: ReLU units pass the growth on, and
+#   activations, outputs and gradients **explode**. Sigmoid
 #   and tanh units saturate (huge $|z|$, slopes near 0), and then two large numbers fight: the slopes
 #   shrink the delta, the weights (of size about $\sqrt{n_{\text{in}}}$ together) enlarge it.
 # - **Xavier / Glorot**, $\mathrm{Var}(w) = \frac{2}{n_{\text{in}} + n_{\text{out}}}$: keeps $\mathrm{Var}(z)$
@@ -286,10 +370,18 @@ with np.errstate(over="ignore"):
         print(f"{act:>4} {init:>6}: activation spread layer 1 {spread[act, init][0]:8.2g}, layer 10 "
               f"{spread[act, init][-1]:8.2g};  gradient norm layer 1 {grad_norms[act, init][0]:8.2g}, "
               f"output {grad_norms[act, init][-1]:8.2g}")
-assert spread["relu", "naive"][-1] > 1e6 and spread["relu", "xavier"][-1] < 0.05
-assert 0.2 < spread["relu", "he"][-1] < 2 and spread["tanh", "naive"][-1] > 0.9
-assert grad_norms["relu", "naive"][0] > 1e12 > 1 > grad_norms["relu", "he"][0]
-assert grad_norms["tanh", "naive"][0] > 100 * grad_norms["tanh", "naive"][-1]
+assert spread["relu", "naive"][-1] > 1e6 and spread["relu", "xavier"][-1] < 0.05, \
+    f"expected ReLU spreads > 1e6 (naive) and < 0.05 (Xavier) at layer 10. {OOPS}"
+assert 0.2 < spread["relu", "he"][-1] < 2 and spread["tanh", "naive"][-1] > 0.9, \
+    f"expected He to keep the ReLU spread in (0.2, 2) and naive tanh saturated (spread > 0.9). {OOPS}"
+assert max(spread["tanh", "xavier"]) < 4 * min(spread["tanh", "xavier"]), \
+    f"expected Xavier to keep tanh's spread within a factor of 4. {OOPS}"
+assert grad_norms["relu", "naive"][0] > 1e12 > 1 > grad_norms["relu", "he"][0], \
+    f"expected naive ReLU gradients above 1e12 and He's below 1 at layer 1. {OOPS}"
+assert max(grad_norms["relu", "he"]) < 10 * min(grad_norms["relu", "he"]), \
+    f"expected He to keep every layer's gradient norm within a factor of 10. {OOPS}"
+assert grad_norms["tanh", "naive"][0] > 100 * grad_norms["tanh", "naive"][-1], \
+    f"expected naive tanh's gradient at layer 1 to be > 100x the output layer's. {OOPS}"
 
 # %%
 fig, (ax_a, ax_g) = plots.new_figure(ncols=2, size=(4.4, 3.4))
@@ -313,7 +405,7 @@ fig
 # $10^{15}$: they **explode**. Tanh with naive weights is saturated from layer 1 on (spread near 1: every unit
 # at $\pm 1$), and here the large weights win over the small slopes: its gradient grows by a factor of
 # about 2 per layer on the way back, to several thousand at layer 1, exploding in the backward direction.
-# **Xavier** keeps tanh's spread within a factor of a few and its gradients level, but lets ReLU's spread
+# **Xavier** keeps tanh's spread within a factor of 4 and its gradients level, but lets ReLU's spread
 # halve at every layer. **He** keeps ReLU's steady, and the gradient norms of all layers within a factor of
 # 10 of each other.
 #
@@ -329,7 +421,7 @@ with warnings.catch_warnings():
         print(f"{init:>5}: first-epoch gradient norms {' '.join(f'{v:.0e}' for v in hist.grad_norms[0])}")
         print(f"       {hist}" + (f"\n       {hist.message}" if hist.diverged else
                                   f", accuracy {np.mean(net.predict(X) == y):.0%}"))
-        assert hist.diverged == (init == "naive")
+        assert hist.diverged == (init == "naive"), f"expected naive to diverge and He to train. {OOPS}"
 
 # %% [markdown]
 # ## 7. What fixes it, and why
@@ -352,14 +444,18 @@ with warnings.catch_warnings():
 # The playground below starts with the network the first sections warned about: **4 hidden sigmoid
 # layers** on the rings, learning rate 0.05. The right panel shows each layer's gradient norm per epoch
 # (dark: layer 1, next to the input; yellow: the output layer). At the start, layer 1's gradient is
-# about $10^{-3}$ times the output layer's; the network then settles on the plateau (predict 0.5
-# everywhere) and every gradient fades.
+# less than a hundredth of the output layer's (the cell below the playground prints it); the network
+# then sits on the plateau (predict 0.5 everywhere) and every gradient fades.
 #
 # - Move **hidden layers** from 1 to 10 and watch the gap between the dark and the yellow lines grow.
 # - Switch **activation** to tanh or relu (and raise the learning rate to about 0.3): the lines bunch up
 #   and the rings get separated.
-# - With relu, set **init** to naive and go to 6-8 hidden layers: the gradients explode and training
-#   diverges; He brings it back.
+# - Exploding gradients: set **activation** to relu, the **learning rate** back to 0.05, **width** (the
+#   units per hidden layer) to 32, **hidden layers** to 6 and **init** to naive. The first epoch's gradients are in the hundreds,
+#   and training diverges at epoch 2: the status line says so and names the initialisation as the
+#   suspect. Now set **init** to he: the same network, with the same learning rate, separates the rings
+#   (above 90% training accuracy after the 200 epochs it trains on every change). The cell after the
+#   playground does exactly this on a second playground and checks it.
 
 # %%
 playground = Playground(dataset="circles", depth=4, width=8, activation="sigmoid", lr=0.05, seed=0,
@@ -370,8 +466,25 @@ playground
 g = playground.history.grad_norms
 print(playground)
 print(f"first epoch: gradient norm of layer 1 / output layer = {g[0, 0] / g[0, -1]:.1e}")
-assert playground.net.sizes == [2, 8, 8, 8, 8, 1] and g.shape == (200, 5)
-assert g[0, 0] / g[0, -1] < 1e-2
+assert playground.net.sizes == [2, 8, 8, 8, 8, 1] and g.shape == (200, 5), f"unexpected playground state. {OOPS}"
+assert g[0, 0] / g[0, -1] < 1e-2, f"expected layer 1's first gradient below 1/100 of the output layer's. {OOPS}"
+
+# %%
+# The last bullet, carried out on a second playground (not displayed): relu, lr 0.05, width 32, 6 hidden
+# layers, init naive; then the init menu set to he.
+demo = Playground(dataset="circles", depth=6, width=32, activation="relu", init="naive", lr=0.05, seed=0,
+                  initial_epochs=200, initial_budget=None)
+h_naive = demo.history
+print(f"naive: first-epoch gradient norms {' '.join(f'{v:.0e}' for v in h_naive.grad_norms[0])}")
+print("      ", h_naive.message)
+assert h_naive.diverged and h_naive.diverged_epoch == 2 and h_naive.grad_norms[0].min() > 100, \
+    f"expected naive weights to give gradients above 100 and diverge at epoch 2. {OOPS}"
+assert "init" in h_naive.message, f"expected the divergence message to name the initialisation. {OOPS}"
+demo.init.value = "he"                          # what choosing "he" in the init menu does
+print(f"   he: {demo.history.epochs} epochs, training accuracy {demo.accuracy('train'):.0%}, "
+      f"diverged: {demo.history.diverged}")
+assert not demo.history.diverged and demo.history.epochs == 200 and demo.accuracy("train") > 0.9, \
+    f"expected He to train 200 epochs to above 90% training accuracy. {OOPS}"
 
 # %% [markdown]
 # ## Exercises
@@ -504,12 +617,16 @@ ch07.check_deep_backward(deep_backward, hidden=True)
 # - showed $\sigma'(z) \le 1/4$, so that each sigmoid layer multiplies the delta by a factor that is
 #   usually well below 1, and saw nine such factors multiply in a chain of units;
 # - measured every layer's gradient norm: in sigmoid networks with 2, 3 and 4 hidden layers the first
-#   layer's gradient is $10^{-2}$ to $10^{-4}$ times the last one's, and in training the first layer
-#   barely moves;
+#   layer's gradient is $10^{-2}$ to $10^{-4}$ times the last one's (between hidden layers it grows by a
+#   factor of 3 to 8 per layer), and in training the first layer moves less with every extra layer;
+# - saw that on the rings even a sigmoid network with one hidden layer stays on the plateau for 300
+#   epochs: depth starves the first layers, but it is not the only obstacle;
 # - compared sigmoid, tanh (slope 1 at 0) and ReLU (slope 1 when active), which keep the gradients of
 #   all layers within a small factor of each other;
 # - derived the naive, Xavier/Glorot and He initialisations from $\mathrm{Var}(z) = n_{\text{in}}
-#   \mathrm{Var}(w)\,\mathbb E[a^2]$, and saw naive weights make ReLU gradients explode and training diverge;
+#   \mathrm{Var}(w)\,\mathbb E[a^2]$ (a sum of independent terms, checked exactly on a small case), and saw
+#   naive weights make ReLU gradients explode and training diverge, with the initialisation named as
+#   the cause;
 # - concluded that every fix keeps each factor of the backward product near size 1.
 #
 # **Next:** [Chapter 8 · Convolution](08_convolution.ipynb) applies the same backward-pass recipe to a
