@@ -48,29 +48,16 @@ class Dense:
         self.grads = {"W": np.zeros((n_in, n_out)), "b": np.zeros(n_out)}
         self.a_prev = self.z = self.a = None
 
-    @property
-    def W(self) -> np.ndarray:
-        """Weights, shape (n_in, n_out)."""
-        return self.params["W"]
+    W = property(lambda self: self.params["W"], lambda self, value: self._set("W", value),
+                 doc="Weights, shape (n_in, n_out); assigning checks the shape and stores a float64 copy.")
+    b = property(lambda self: self.params["b"], lambda self, value: self._set("b", value),
+                 doc="Biases, shape (n_out,); assigning checks the shape and stores a float64 copy.")
 
-    @W.setter
-    def W(self, value) -> None:
+    def _set(self, key: str, value) -> None:
         value = np.asarray(value, dtype=np.float64)
-        if value.shape != self.params["W"].shape:
-            raise ValueError(f"W must have shape {self.params['W'].shape}, got {value.shape}")
-        self.params["W"] = value.copy()
-
-    @property
-    def b(self) -> np.ndarray:
-        """Biases, shape (n_out,)."""
-        return self.params["b"]
-
-    @b.setter
-    def b(self, value) -> None:
-        value = np.asarray(value, dtype=np.float64)
-        if value.shape != self.params["b"].shape:
-            raise ValueError(f"b must have shape {self.params['b'].shape}, got {value.shape}")
-        self.params["b"] = value.copy()
+        if value.shape != self.params[key].shape:
+            raise ValueError(f"{key} must have shape {self.params[key].shape}, got {value.shape}")
+        self.params[key] = value.copy()
 
     @property
     def n_in(self) -> int:

@@ -17,7 +17,7 @@ re-exports, so `from backprop_lib.widgets import Playground` works for every vie
     curvature   CurvatureExplorer                              (chapter 10)
 """
 from .autodiff import AutodiffView
-from .base import FigureView, ShowsWidget, TrainingControls, locked, status_html
+from .base import FigureView, ShowsWidget, TrainingControls, TrainingViewBase, locked, status_html
 from .chain_rule import FiniteDifferenceExplorer, GraphStepper
 from .cnn import CNNView
 from .conv import ConvView
@@ -30,6 +30,6 @@ from .sigmoid import SigmoidExplorer
 from .softmax import SoftmaxView
 from .training import TrainingView
 
-__all__ = ["FigureView", "ShowsWidget", "TrainingControls", "locked", "status_html", "TrainingView",
+__all__ = ["FigureView", "ShowsWidget", "TrainingControls", "TrainingViewBase", "locked", "status_html", "TrainingView",
            "SigmoidExplorer", "DescentExplorer", "FiniteDifferenceExplorer", "GraphStepper", "Playground",
            "SoftmaxView", "DigitsView", "LossRaceView", "ConvView", "CNNView", "AutodiffView", "CurvatureExplorer"]

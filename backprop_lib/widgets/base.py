@@ -212,3 +212,23 @@ class TrainingControls:
 
     def show_status(self, text: str, kind: str = "info") -> None:
         self.status.value = status_html(text, kind)
+
+
+class TrainingViewBase(ShowsWidget):
+    """What every view that trains a network live shares: `self.trainer` (a train.Trainer) runs under
+    `self.controls` (TrainingControls); `step()` trains one frame unless the run has diverged (the trainer
+    decides that), `history` is the run's History. Subclasses set `epochs_per_frame` and define `redraw()`."""
+
+    @property
+    def history(self):
+        return self.trainer.history
+
+    @locked
+    def step(self) -> None:
+        """Train one frame (`epochs_per_frame` epochs) and redraw; a diverged run does not train on."""
+        if self.history.diverged:
+            self.controls.stop()
+            return
+        self.trainer.run(self.epochs_per_frame)
+        self.redraw()
+

@@ -13,10 +13,10 @@ import numpy as np
 from .. import datasets, plots
 from ..mlp import MLP
 from ..train import Trainer
-from .base import FigureView, ShowsWidget, TrainingControls, locked
+from .base import FigureView, TrainingControls, TrainingViewBase, locked
 
 
-class DigitsView(ShowsWidget):
+class DigitsView(TrainingViewBase):
     """A softmax classifier for the 8x8 digits, trained live: the train/test loss and a gallery of test
     digits with the network's guess (green right, red wrong) and its probability.
 
@@ -68,10 +68,6 @@ class DigitsView(ShowsWidget):
         self.widget = W.VBox([W.HBox([self.lr, self.hidden]), c.box, self.status, self.view.image, self.log])
         self.reset()
 
-    @property
-    def history(self):
-        return self.trainer.history
-
     @locked
     def reset(self) -> None:
         """A fresh network (same seed) for the current sliders, trained `initial_epochs`, redrawn.
@@ -81,15 +77,6 @@ class DigitsView(ShowsWidget):
                                batch_size=self.batch_size, seed=self.seed, X_val=self.X_test, T_val=self.y_test,
                                warn=False, blowup=self.blowup)
         self.trainer.run(self.initial_epochs)
-        self.redraw()
-
-    @locked
-    def step(self) -> None:
-        """Train `epochs_per_frame` more epochs and redraw."""
-        if self.history.diverged:
-            self.controls.stop()
-            return
-        self.trainer.run(self.epochs_per_frame)
         self.redraw()
 
     def accuracy(self, split: str = "test") -> float:

@@ -7,10 +7,10 @@ import numpy as np
 from .. import plots
 from ..mlp import MLP
 from ..train import Trainer
-from .base import FigureView, ShowsWidget, TrainingControls, locked
+from .base import FigureView, TrainingControls, TrainingViewBase, locked
 
 
-class TrainingView(ShowsWidget):
+class TrainingView(TrainingViewBase):
     """Train a network live on a 2-D data set: a log-scale learning-rate slider, Play / Step / Reset,
     the loss curve and the decision boundary redrawn after every frame.
 
@@ -61,19 +61,6 @@ class TrainingView(ShowsWidget):
                                batch_size=self.batch_size, momentum=self.momentum, seed=self.seed, warn=False)
         self.trainer.run(self.initial_epochs)
         self.redraw()
-
-    @locked
-    def step(self) -> None:
-        """Train one frame (`epochs_per_frame` epochs) and redraw."""
-        if self.history.diverged:
-            self.controls.stop()
-            return
-        self.trainer.run(self.epochs_per_frame)
-        self.redraw()
-
-    @property
-    def history(self):
-        return self.trainer.history
 
     def accuracy(self) -> float:
         with np.errstate(all="ignore"):
