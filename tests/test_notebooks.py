@@ -49,7 +49,7 @@ def test_chapter_skeleton(nb):
     assert "## Summary" in text and "## Exercises" in text
     graded = [c for c in cells if c.metadata.get("nbgrader", {}).get("grade")]
     solutions = [c for c in cells if c.metadata.get("nbgrader", {}).get("solution")]
-    assert 2 <= len(graded) <= 4 and len(solutions) == len(graded), "2-4 exercises, each a solution and a check"
+    assert 2 <= len(graded) <= 6 and len(solutions) == len(graded), "2-6 exercises, each a solution and a check"
     first_exercise = min(i for i, c in enumerate(cells) if c.metadata.get("nbgrader"))
     assert all(not c.metadata.get("nbgrader") for c in cells[:first_exercise])
     for c in solutions:
