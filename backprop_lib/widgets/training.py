@@ -75,7 +75,9 @@ class TrainingView(TrainingViewBase):
             c.show_status(h.message, "error")
         else:
             self.boundary_plot.update(self.net)
+            right = int(np.sum(self.net.predict(self.X).ravel() == np.ravel(self.y)))
+            # the count too, so that 199 of 200 is never shown rounded up to "100%"
             c.show_status(f"lr = {self.lr.value:.3g}: loss {h.loss[-1]:.4f}, training accuracy "
-                          f"{self.accuracy():.0%}" if h.epochs else "", "info")
+                          f"{right / len(self.y):.1%} ({right} of {len(self.y)})" if h.epochs else "", "info")
         c.show_epoch(h.epochs)
         self.view.redraw()
