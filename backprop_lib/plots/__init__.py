@@ -8,6 +8,7 @@ Pyplot is never used; every figure is a plain `matplotlib.figure.Figure` (see `n
     curvature SurfacePlot: a point of a two-weight loss surface, its gradient and Newton steps (chapter 10)
     conv      touch_diagram: which input touches which output in a correlation (chapter 8)
     loss_race LossRacePlot: squared error against cross-entropy from one saturated start (chapter 6)
+    debugger  debug_heatmap: where a backward pass first goes wrong, as a heat map of got - expected
 
 Everything is re-exported here: `from backprop_lib import plots; plots.LossPlot(...)`.
 """
@@ -15,10 +16,11 @@ from .core import (CLASS_COLORS, LAYER_CMAP, BoundaryPlot, GradNormPlot, LossPlo
                    loss_curve, new_figure)
 from .conv import touch_diagram
 from .curvature import SurfacePlot
+from .debugger import debug_heatmap
 from .descent import DescentPlot
 from .graph import GraphPlot, draw_graph
 from .loss_race import LossRacePlot
 
 __all__ = ["CLASS_COLORS", "LAYER_CMAP", "new_figure", "figure_png", "LossPlot", "BoundaryPlot", "GradNormPlot",
            "loss_curve", "decision_boundary", "touch_diagram", "DescentPlot", "GraphPlot", "draw_graph", "SurfacePlot",
-           "LossRacePlot"]
+           "LossRacePlot", "debug_heatmap"]
