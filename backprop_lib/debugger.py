@@ -8,6 +8,7 @@ every entry, a flipped sign, only some rows or columns), never what the right co
 
     report = debug_mlp(student_grads, net, X, T, loss="mse")      # chapters 5-7 (and 6's classifier)
     report = debug_mlp_function(fn, net, X, T, loss="mse")        # fn(net, X, T) -> dict
+    report = debug_params_function(fn, X, T, params, "tanh", "identity", "mse")  # fn(X, T, params) -> (loss, grads)
     report = debug_conv(student, A_prev, W, b, delta, stride=1, padding=0)     # chapter 8
     report = debug_tensor(student_grads, output)                  # chapter 9: a Tensor graph
     print(report.text()); report.first_wrong                      # bl.plots.debug_heatmap(report): a picture
@@ -106,7 +107,14 @@ class DebugReport:
         else:
             e = self.first_wrong
             footer.append(f"First wrong tensor: {e.name}. {e.diagnosis}")
-            if e is self.entries[0]:
+            order = list(self.known_names) or [x.name for x in self.entries]
+            before = order[:order.index(e.name)] if e.name in order else []
+            unseen = [n for n in before if n in self.missing]
+            if unseen:
+                footer.append(f"It is the first wrong one of the tensors you gave: the mistake is in the step that "
+                              f"computes {e.name}, or earlier in one you did not give ({', '.join(unseen)}). "
+                              "Add those to your dict under these names to narrow it down.")
+            elif not before:
                 footer.append(f"It is the first tensor of the backward pass: the mistake is in the step that "
                               f"computes {e.name} from the forward pass's values and the targets.")
             else:
@@ -336,6 +344,37 @@ def debug_mlp_function(fn, net: MLP, X, T, loss: str = "mse") -> DebugReport:
     if error is not None:
         return DebugReport([], f"MLP {net.sizes}, loss {loss}", error=error)
     return debug_mlp(_grads_dict(result), expected_net, X, T, loss)
+
+
+def mlp_from_params(params: dict, activation: str = "tanh", output: str = "identity") -> MLP:
+    """An MLP whose weights are a parameter dict {"W1": (n_0, n_1), "b1": (n_1,), ..., "WL", "bL"} (the
+    chapters' exercise form), hidden layers `activation`, last layer `output`. The arrays are copied."""
+    if not isinstance(params, dict) or not params:
+        raise ValueError(f"params must be a dict {{'W1': ..., 'b1': ..., ...}}, got {type(params).__name__}")
+    n_layers = len(params) // 2
+    missing = [k for l in range(1, n_layers + 1) for k in (f"W{l}", f"b{l}") if k not in params]
+    if missing or len(params) != 2 * n_layers:
+        raise ValueError(f"params must hold W1, b1, ..., WL, bL and nothing else; missing {missing}, "
+                         f"got {sorted(params)}")
+    sizes = [np.shape(params["W1"])[0]] + [np.shape(params[f"W{l}"])[1] for l in range(1, n_layers + 1)]
+    net = MLP(sizes, activation=activation, output=output)
+    for l, layer in enumerate(net.layers, start=1):
+        layer.W, layer.b = params[f"W{l}"], params[f"b{l}"]     # the setters check the shapes
+    return net
+
+
+def debug_params_function(fn, X, T, params: dict, activation: str = "tanh", output: str = "identity",
+                          loss: str = "mse") -> DebugReport:
+    """The chapters' find-the-bug form: run `fn(X, T, params)` -> (loss, grads) on copies, where grads holds
+    "W1", "b1", ... (and, if the student adds them, intermediates such as "delta2", "dA1"), and compare with
+    the library's backward pass of the same network (hidden `activation`, last layer `output`, `loss`)."""
+    net = mlp_from_params(params, activation, output)
+    what = f"MLP {net.sizes}, loss {loss}"
+    result, error = _call(fn, np.array(X, dtype=np.float64), np.array(T, dtype=np.float64),
+                          {k: np.array(v, dtype=np.float64) for k, v in params.items()})
+    if error is not None:
+        return DebugReport([], what, error=error)
+    return debug_mlp(_grads_dict(result), net, X, T, loss)
 
 
 # ---------------------------------------------------------------------------------------------

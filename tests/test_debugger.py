@@ -11,8 +11,8 @@ import backprop_lib as bl
 from backprop_lib import activations, plots
 from backprop_lib.autodiff import Tensor
 from backprop_lib.conv import conv2d_forward
-from backprop_lib.debugger import (DebugReport, debug_conv, debug_mlp, debug_mlp_function, debug_tensor,
-                                   mlp_intermediates)
+from backprop_lib.debugger import (DebugReport, debug_conv, debug_mlp, debug_mlp_function, debug_params_function,
+                                   debug_tensor, mlp_intermediates)
 
 N = 6
 # fragments of backward-pass code that must never appear in a message
@@ -169,6 +169,7 @@ def test_aliases_grads_dict_and_missing_names():
     assert report.first_wrong.name == "dW2" and "factor 2" in report.first_wrong.diagnosis
     assert "delta1" in report.missing and "dA3" in report.missing
     assert [e.name for e in report.entries] == ["dW3", "db3", "dW2", "db2", "dW1", "db1"]
+    assert "did not give (dA3, delta3, dA2, delta2)" in report.text(), "it should not claim the bug is in dW2 itself"
 
 
 def test_function_that_raises_and_bad_input():
@@ -313,3 +314,48 @@ def test_html_marks_first_wrong():
     report = debug_mlp(student_backward(net, X, T, bug="sign flip"), net, X, T)
     html = report._repr_html_()
     assert "first wrong" in html and "<table>" in html and "WRONG" in html
+
+
+# ---------------------------------------------------------------------------------------------
+# the chapters' find-the-bug form: fn(X, T, params) -> (loss, {"W1": ..., "b1": ..., ...})
+# ---------------------------------------------------------------------------------------------
+def two_layer(X, T, params, bug=None):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    n = X.shape[0]
+    A1 = np.tanh(X @ W1 + b1)
+    A2 = A1 @ W2 + b2
+    delta2 = (A2 - T) / n
+    dW2 = A1.T @ (A2 - T) if bug == "dW2 without 1/N" else A1.T @ delta2
+    delta1 = (delta2 @ W2.T) * (1 - A1 ** 2)
+    if bug == "hidden delta of the wrong layer":
+        delta1 = (delta2 @ W2.T) * (1 - np.tanh(X @ W1) ** 2)
+    grads = {"W1": X.T @ delta1, "b1": delta1.sum(axis=0), "W2": dW2, "b2": delta2.sum(axis=0)}
+    return 0.5 * np.sum((A2 - T) ** 2) / n, grads | {"delta2": delta2, "delta1": delta1}
+
+
+@pytest.mark.parametrize("bug,first", [(None, None), ("dW2 without 1/N", "dW2"),
+                                       ("hidden delta of the wrong layer", "delta1")])
+def test_params_function(bug, first):
+    from backprop_lib.checks.ch05 import two_layer_case
+    X, T, params = two_layer_case(seed=0)
+    report = debug_params_function(lambda x, t, p: two_layer(x, t, p, bug), X, T, params, "tanh", "identity")
+    if first is None:
+        assert report.ok, report.text()
+    else:
+        assert report.first_wrong.name == first, report.text()
+        assert_no_code(report)
+
+
+def test_params_function_errors():
+    from backprop_lib.checks.ch05 import two_layer_case
+    X, T, params = two_layer_case(seed=0)
+
+    def stub(X, T, params):
+        raise NotImplementedError()
+
+    report = debug_params_function(stub, X, T, params)
+    assert "NotImplementedError" in report.error
+    with pytest.raises(ValueError, match="W1, b1"):
+        debug_params_function(stub, X, T, {"W1": params["W1"]})
+    with pytest.raises(ValueError, match="shape"):
+        debug_params_function(stub, X, T, params | {"b2": np.zeros(7)})
