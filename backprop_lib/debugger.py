@@ -324,8 +324,10 @@ def _call(fn, *args):
         return None, f"Expected a function, got {type(fn).__name__}."
     try:
         return fn(*args), None
+    except NotImplementedError:
+        return None, "It is not written yet (it raises NotImplementedError)."
     except Exception as exc:            # the student's code may raise anything: report it, do not crash
-        return None, (f"It raised {type(exc).__name__}: {exc}. Run it on its own to see the line; "
+        return None, (f"It raised {type(exc).__name__}{': ' + str(exc) if str(exc) else ''}. Run it on its own to see the line; "
                       "shapes printed just before the failing line usually show the problem.")
 
 

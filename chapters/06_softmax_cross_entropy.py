@@ -645,6 +645,25 @@ ch06.check_classifier_backward(classifier_backward, hidden=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
+# **Where does your backward pass first go wrong?** If the check fails, run the cell below. The
+# backward-pass debugger runs your function on the case above and compares each gradient with the
+# library's, in the order a backward pass computes them (output side first). It names the first one
+# that is wrong and says how it differs (the same factor on every entry, a flipped sign, only some rows
+# or columns, a transposed shape); the gradients after it may be wrong only because they inherit its
+# error. It says where, never what the right code is. To narrow it down, add your deltas to the dict
+# you return, as `"delta2"` and `"delta1"` (the check ignores extra keys): the debugger compares
+# those too. The picture shows your first wrong tensor minus the right one (white where an entry is
+# right); when every tensor matches, it shows each one's relative error instead.
+
+# %%
+from backprop_lib.debugger import debug_params_function
+
+report = debug_params_function(classifier_backward, X_bug, T_bug, params_bug, activation="sigmoid", output="softmax",
+                               loss="cross_entropy")
+print(report.text())
+plots.debug_heatmap(report)
+
+# %% [markdown]
 # ### Exercise 4 · The binary cross-entropy and its delta (2 points)
 #
 # Write `binary_cross_entropy(z, t)` for a sigmoid output: given the logits `z` and the targets `t`

@@ -611,6 +611,25 @@ ch07.check_deep_backward(deep_backward, hidden=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
+# **Where does your backward pass first go wrong?** If the check fails, run the cell below. The
+# backward-pass debugger runs your function on the case above and compares each gradient with the
+# library's, in the order a backward pass computes them (output side first). It names the first one
+# that is wrong and says how it differs (the same factor on every entry, a flipped sign, only some rows
+# or columns, a transposed shape); the gradients after it may be wrong only because they inherit its
+# error. It says where, never what the right code is. To narrow it down, add your deltas to the dict
+# you return, as `"delta4"`, ..., `"delta1"` (the check ignores extra keys): the debugger compares
+# those too. The picture shows your first wrong tensor minus the right one (white where an entry is
+# right); when every tensor matches, it shows each one's relative error instead.
+
+# %%
+from backprop_lib.debugger import debug_params_function
+
+report = debug_params_function(deep_backward, X_bug, T_bug, params_bug,
+                               activation="tanh", output="identity", loss="mse")
+print(report.text())
+plots.debug_heatmap(report)
+
+# %% [markdown]
 # ## Summary
 #
 # In this chapter we

@@ -90,7 +90,7 @@ def debug_heatmap(report: DebugReport, size=(4.6, 3.6)):
             ax.set_xscale("log")
             ax.axvline(TOLERANCE, color="k", ls="--", lw=1, label=f"tolerance {TOLERANCE:g}")
             ax.legend(loc="lower right", fontsize=8)
-            ax.set_xlabel("relative error (backward order, top to bottom)")
+            ax.set_xlabel("relative error, backward order top to bottom (0 drawn at 1e-17)")
         else:
             ax.text(0.5, 0.5, report.error or "nothing to compare", ha="center", va="center", wrap=True)
             ax.set_axis_off()
