@@ -199,6 +199,8 @@ def _diagnose(e: Entry) -> str:
                 msg += " That is the transposed shape (and the values differ too)."
         elif got.size == exp.size:
             msg += " It has the right number of entries in the wrong arrangement."
+        elif got.ndim > exp.ndim:
+            msg += " It has more axes than the right one: an axis is kept that the right one does not have."
         elif got.ndim < exp.ndim or got.size < exp.size:
             msg += " Some axis was summed away or dropped that should stay, or the wrong one was."
         for size_name, n in e.sizes.items():
@@ -237,7 +239,14 @@ def _diagnose(e: Entry) -> str:
     sign = np.sign(got) * np.sign(exp)
     if np.all(sign[bad] <= 0) and bad.any():
         return f"{frac:.0%} of the entries differ; each wrong one has the opposite sign or is zero where it should not be."
-    return f"{frac:.0%} of the entries differ, with no single factor or sign that explains it."
+    msg = f"{frac:.0%} of the entries differ, with no single factor or sign that explains it."
+    nonzero = np.abs(exp) > 1e-12 * scale
+    if nonzero.any():
+        ratio = got[nonzero] / exp[nonzero]
+        msg += f" Entry by entry, yours / right ranges from {ratio.min():.3g} to {ratio.max():.3g}"
+        msg += (": a positive factor that changes from entry to entry (as a local derivative does)."
+                if ratio.min() > 0 else ".")
+    return msg
 
 
 def _default_axes(ndim: int):
