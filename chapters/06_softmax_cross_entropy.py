@@ -293,7 +293,8 @@ assert np.allclose(d_cross / d_squared, 1 / bl.sigmoid_prime(z_wrong)), \
 # **how wrong** value, on the wrong side. Both networks start from exactly this state and are trained
 # by full-batch gradient descent with the same learning rate, one with the squared error and one with
 # the cross-entropy. Left: the squared-error run's loss; middle: the cross-entropy run's loss; right:
-# both runs' training accuracy. **Play** trains on (5 epochs per frame), **Reset** goes back to the start.
+# both runs' training accuracy. Moving a slider starts both runs again and trains their first 100
+# epochs at once; **Play** trains on (5 epochs per frame), **Reset** goes back to the start.
 #
 # - At the default (how wrong 3, so $|z| \approx 6$; lr 1) the cross-entropy run is 90% right within 3
 #   epochs. The squared-error run sits on a plateau, its loss near the maximum $\tfrac12$, for about 80

@@ -611,8 +611,9 @@ assert view.out.shape == (21, 21) and np.allclose(window, view.w) and np.isclose
 # convolution and the ReLU; a ring marks each 2×2 window's winner when it is above 0. Those ringed pixels
 # are the only places where the backward pass gets through to the filters: max pooling sends each
 # window's gradient to its winner, and the ReLU stops it where the map is 0. Watch the filters (third
-# panel) change from their random start, and the test accuracy in the status line climb. Move **test digit** to look at another digit. A new **learning rate** starts again from the same
-# initial weights: try 1, and after a few steps the test accuracy is down at chance (below 20%): the
+# panel) change from their random start, and the test accuracy in the status line climb. Move **test
+# digit** to look at another digit. A new **learning rate** starts again from the same initial weights
+# and trains one step at that rate at once: try 1, and after a few steps the test accuracy is down at chance (below 20%): the
 # steps are too large, and the ReLU units end up inactive on every digit.
 
 # %%

@@ -78,7 +78,7 @@ class CNNView(ShowsWidget):
         ax_loss.grid(True, which="both", alpha=0.3)
         self.ax_in, self.ax_loss = ax_in, ax_loss
         self.view = FigureView(fig)
-        self.lr.observe(c.capture(lambda change: self.reset()), names="value")
+        self.lr.observe(c.capture(lambda change: self._new_lr()), names="value")
         self.digit.observe(c.capture(lambda change: self.redraw()), names="value")
         self.widget = W.VBox([W.HBox([self.lr, self.digit]), c.box, self.status, self.view.image, self.log])
         self.reset()
@@ -92,6 +92,13 @@ class CNNView(ShowsWidget):
                                   seed=self.seed)
         self.trainer.run_batches(self.initial_batches)
         self.redraw()
+
+    @locked
+    def _new_lr(self) -> None:
+        """A new learning rate: the initial weights again, then one frame at that rate, so the picture
+        shows at once what the rate does (Reset alone goes back to the untrained start)."""
+        self.reset()
+        self.step()
 
     @locked
     def step(self) -> None:

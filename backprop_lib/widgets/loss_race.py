@@ -19,12 +19,12 @@ from .base import FigureView, ShowsWidget, TrainingControls, locked
 class LossRaceView(ShowsWidget):
     """Controls: .scale (how wrong the start is: |z| is about 2 x scale), .lr (log slider), and
     .controls (Play / Step / Reset; Play and Step train `epochs_per_step` epochs). Changing a slider
-    starts both runs again from the new saturated start. State: .race, .view (FigureView), .message."""
+    starts both runs again from the new saturated start and trains `initial_epochs` at once. State: .race, .view (FigureView), .message."""
 
     def __init__(self, scale: float = 3.0, lr: float = 1.0, initial_epochs: int = 0, epochs_per_step: int = 5,
                  dpi: int = 80):
         self.epochs_per_step = whole_number(epochs_per_step, "epochs_per_step", minimum=1)
-        initial_epochs = whole_number(initial_epochs, "initial_epochs", minimum=0)
+        self.initial_epochs = whole_number(initial_epochs, "initial_epochs", minimum=0)
         self.race = LossRace(scale, lr)     # validates scale and lr
         self.scale = W.FloatSlider(value=self.race.scale, min=0.5, max=6.0, step=0.5, description="how wrong",
                                    readout_format=".1f", continuous_update=False,
@@ -33,14 +33,14 @@ class LossRaceView(ShowsWidget):
                                    readout_format=".2g", continuous_update=False, layout=W.Layout(width="300px"))
         self.controls = TrainingControls(self.step, self.reset)
         self.plot = LossRacePlot(dpi=dpi)
-        if initial_epochs:
-            self.race.run(initial_epochs)
+        if self.initial_epochs:
+            self.race.run(self.initial_epochs)
         self.plot.update(self.race)
         self.view = FigureView(self.plot.fig)       # draws the figure once, with the trained state
         self.plot.fig.set_layout_engine("none")   # keep that layout: later frames skip the layout pass
         self._show_status()
         for slider in (self.scale, self.lr):
-            slider.observe(self.controls.capture(lambda change: self.reset()), names="value")
+            slider.observe(self.controls.capture(lambda change: self.restart()), names="value")
         self.widget = W.VBox([W.HBox([self.scale, self.lr]), self.controls.box, self.controls.status,
                               self.view.image, self.controls.log])
 
@@ -48,6 +48,14 @@ class LossRaceView(ShowsWidget):
     def step(self) -> None:
         """Train both runs `epochs_per_step` more epochs and redraw."""
         self.race.run(self.epochs_per_step)
+        self._redraw()
+
+    @locked
+    def restart(self) -> None:
+        """New slider settings: both runs from the new start, trained `initial_epochs` (at least one
+        frame) at once, so the picture shows what the setting does."""
+        self.race = LossRace(self.scale.value, self.lr.value)
+        self.race.run(max(self.initial_epochs, self.epochs_per_step))
         self._redraw()
 
     @locked
