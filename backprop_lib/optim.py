@@ -1,7 +1,7 @@
 """Stochastic gradient descent with (optional) momentum.
 
     v <- momentum * v - lr * grad          p <- p + v
-With momentum 0 this is the plain update p <- p - lr * grad. Document 000's code uses momentum 0.5.
+With momentum 0 this is the plain update p <- p - lr * grad. Momentum 0.5 to 0.9 is a common choice.
 """
 from __future__ import annotations
 
