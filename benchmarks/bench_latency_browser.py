@@ -1,0 +1,338 @@
+"""Key-to-pixel latency of every slider of every chapter, measured in the page, in a real JupyterLab +
+headless Chromium (the same private server and browser as tests/e2e).
+
+    .venv/bin/python benchmarks/bench_latency_browser.py                 # all chapters, 5 presses/slider
+    .venv/bin/python benchmarks/bench_latency_browser.py --chapters 03 07 --presses 9
+    .venv/bin/python benchmarks/bench_latency_browser.py --no-write      # print only
+
+For each chapter: open it with a fresh kernel, Run All, wait until the kernel is idle; then for every
+enabled slider, `--presses` key presses alternating ArrowRight / ArrowLeft (ArrowLeft first if the
+slider sits at its maximum), each after the previous one has landed (every message it sent has its
+kernel `idle`, every image change decoded, 200 ms quiet). The time of a press is taken in the page
+(tests/e2e/latency.py: performance.now() at the keydown, WebSocket frames hooked, a MutationObserver on
+the <img> elements, img.decode(), the next animation frame) from the key press to the first animation
+frame after the changed image was decoded. A press after which no image's pixels changed is silent;
+a slider whose presses are all silent is a silent slider (the run fails).
+
+Writes benchmarks/results/latency-browser.md (+ .json with every press): per chapter and per slider n,
+p50, p90, max and the medians of the breakdown (kernel vs frontend), overall p50/p90/max against the
+targets of issue 13 (p50 <= 60 ms, p90 <= 100 ms), the machine, the load average. A section headed
+"## Findings" and everything after it in an existing results file is kept (hand-written diagnosis).
+Not part of the pytest suite; the machine has 2 cores shared with other jobs (see the load average).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from importlib import metadata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+from _machine import cpu_model  # noqa: E402
+
+import conftest as e2e  # noqa: E402  (tests/e2e/conftest.py: LabServer, Chromium)
+import latency  # noqa: E402
+import test_browser as tb  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results"
+MD = RESULTS / "latency-browser.md"
+JSON = RESULTS / "latency-browser.json"
+TARGET_P50, TARGET_P90 = 60.0, 100.0
+FINDINGS = "## Findings"
+
+VIEW_RE = re.compile(r"\b([A-Z][A-Za-z]*(?:View|Explorer|Stepper|Playground))\(")
+
+SLIDER_INFO_JS = """
+(s) => {
+  const cell = s.closest('.jp-Cell');
+  const cells = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell')];
+  const i = cells.indexOf(cell);
+  const app = window.jupyterapp;
+  const panel = app && Array.from(app.shell.widgets('main')).find(x => x.sessionContext && x.content && x.content.model);
+  const m = panel && i >= 0 ? panel.content.model.cells.get(i) : null;
+  const label = s.querySelector('.widget-label');
+  return {cell: i, source: m ? m.sharedModel.getSource() : '', label: label ? label.textContent.trim() : '',
+          disabled: !!s.querySelector('.noUi-target[disabled], .noUi-handle[disabled]')};
+}
+"""
+
+
+class LoadSampler(threading.Thread):
+    """The 1-minute load average every 5 s while the benchmark runs."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.samples: list[float] = []
+        self.stop_event = threading.Event()
+
+    def run(self):
+        while not self.stop_event.is_set():
+            self.samples.append(os.getloadavg()[0])
+            self.stop_event.wait(5)
+
+
+def widget_name(source: str) -> str:
+    m = VIEW_RE.search(source)
+    if m:
+        return m.group(1)
+    first = next((ln for ln in source.splitlines() if ln.strip() and not ln.startswith("#")), "")
+    return first.strip()[:40] or "?"
+
+
+def run_all(page, n_code: int, log: list[str]) -> dict:
+    """Run > Run All Cells (the command) and wait until every cell ran and the kernel is idle."""
+    ready = tb.wait_until(lambda: (tb.dismiss_dialogs(page, log), tb.kernel_idle(page))[1], tb.OPEN_TIMEOUT)
+    if not ready:
+        raise RuntimeError("the kernel never became idle after opening")
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    tb.wait_until(lambda: (page.evaluate(tb.RUN_STATE_JS) or {}).get("executed"), 20)
+    state = tb.wait_for_run(page, n_code, tb.RUN_TIMEOUT, log)
+    if not (state and state["status"] == "idle" and state["running"] == 0):
+        raise RuntimeError(f"Run All did not finish: {state}")
+    tb.wait_until(lambda: not page.get_by_text("Loading widget...").count(), 15)
+    return state
+
+
+def measure_slider(page, slider, presses: int, timeout_s: float) -> tuple[list[dict], str]:
+    """`presses` key presses on one slider; returns their analyses and the first key used."""
+    handle = slider.locator(".noUi-handle").first
+    handle.scroll_into_view_if_needed()
+    handle.focus()
+    info = slider.evaluate(SLIDER_INFO_JS)
+    key, first_key, out, flipped = "ArrowRight", None, [], False
+    while len(out) < presses:
+        tb.wait_until(lambda: tb.kernel_idle(page), 30, 0.05)
+        latency.arm(page, info["cell"])
+        handle.press(key)
+        a = latency.analyse(latency.collect(page, timeout_ms=timeout_s * 1000))
+        if a["status"] == "no message sent" and not out and not flipped:
+            key, flipped = ("ArrowLeft" if key == "ArrowRight" else "ArrowRight"), True   # at its maximum
+            continue
+        first_key = first_key or key
+        a["key"] = key
+        out.append(a)
+        key = "ArrowLeft" if key == "ArrowRight" else "ArrowRight"
+        page.wait_for_timeout(50)
+    return out, first_key
+
+
+def measure_chapter(lab, server, nb: Path, presses: int, timeout_s: float) -> dict:
+    log: list[str] = []
+    t0 = time.monotonic()
+    result = {"chapter": nb.stem, "sliders": [], "log": log, "load_start": os.getloadavg()[0]}
+    server.copy_chapters()
+    page = lab.open(f"chapters/{nb.name}", f"latency-{nb.stem}", log)
+    try:
+        page.wait_for_selector(".jp-NotebookPanel", timeout=tb.OPEN_TIMEOUT * 1000)
+        state = run_all(page, tb._code_cell_count(nb), log)
+        result["run_all_s"] = round(time.monotonic() - t0, 1)
+        problems = page.evaluate(tb.PROBLEMS_JS)
+        if problems["errors"] or state["executed"] < state["n"]:
+            result["error"] = f"Run All: {problems['errors'][:3]} ({state['executed']} of {state['n']} cells ran)"
+        if latency.start(page) is None:
+            raise RuntimeError("the page has no latency instrumentation (window.__lat)")
+        sliders = page.locator(tb.SLIDER)
+        for i in range(sliders.count()):
+            s = sliders.nth(i)
+            info = s.evaluate(SLIDER_INFO_JS)
+            entry = {"index": i, "cell": info["cell"], "widget": widget_name(info["source"]),
+                     "slider": info["label"] or f"slider #{i + 1}"}
+            if not s.is_visible():
+                entry["skipped"] = "not visible"
+            elif info["disabled"]:
+                entry["skipped"] = "disabled"
+            else:
+                entry["presses"], entry["first_key"] = measure_slider(page, s, presses, timeout_s)
+                entry["summary"] = latency.summarise(entry["presses"])
+            result["sliders"].append(entry)
+            st = entry.get("summary") or {}
+            print(f"  {nb.stem} cell {entry['cell']:>3} {entry['widget']:<24} {entry['slider'][:28]:<28} "
+                  + (f"p50 {st.get('p50')} p90 {st.get('p90')} max {st.get('max')} silent {st.get('silent')}"
+                     if st else entry.get("skipped", "")), flush=True)
+        after = page.evaluate(tb.PROBLEMS_JS)
+        new = [e for e in after["errors"] if e not in problems["errors"]]
+        if new:
+            result["errors_after"] = new[:5]
+    except Exception as exc:          # one broken chapter must not lose the others' numbers
+        result["error"] = f"{type(exc).__name__}: {str(exc)[:300]}"
+        lab.discard()
+    finally:
+        server.fresh_kernels()
+    result["seconds"] = round(time.monotonic() - t0, 1)
+    result["load_end"] = os.getloadavg()[0]
+    return result
+
+
+def fmt(x, unit=""):
+    return "-" if x is None else f"{x:g}{unit}"
+
+
+def machine_line(browser_version: str, protocol: str | None) -> str:
+    v = {p: metadata.version(p) for p in ("jupyterlab", "ipywidgets", "jupyterlab_widgets", "ipykernel",
+                                           "playwright")}
+    return (f"- Machine: {cpu_model()}, {os.cpu_count()} cores, {platform.system()} {platform.machine()}; "
+            f"Python {platform.python_version()}; Chromium {browser_version} (headless, --disable-gpu); "
+            f"JupyterLab {v['jupyterlab']}, ipywidgets {v['ipywidgets']} (jupyterlab_widgets "
+            f"{v['jupyterlab_widgets']}), ipykernel {v['ipykernel']}, Playwright {v['playwright']}; "
+            f"kernel WebSocket protocol: {protocol or 'legacy'}")
+
+
+def report(chapters: list[dict], args, meta: dict) -> str:
+    all_presses = [p for c in chapters for s in c["sliders"] for p in s.get("presses", [])]
+    overall = latency.summarise(all_presses)
+    silent_sliders = [(c["chapter"], s) for c in chapters for s in c["sliders"]
+                      if s.get("presses") and s["summary"]["n"] == 0]
+    partly = [(c["chapter"], s) for c in chapters for s in c["sliders"]
+              if s.get("presses") and 0 < s["summary"]["silent"]]
+    ok50 = overall["p50"] is not None and overall["p50"] <= TARGET_P50
+    ok90 = overall["p90"] is not None and overall["p90"] <= TARGET_P90
+    loads = meta["load_samples"]
+    md = [
+        "# Slider latency in the browser (key press to changed pixels)", "",
+        f"- Date: {meta['date']} UTC; command: `{meta['command']}`; wall time {meta['wall_s']:.0f} s",
+        machine_line(meta["browser_version"], meta["protocol"]),
+        f"- Load average (1 min) during the run: min {min(loads):.2f}, mean {sum(loads) / len(loads):.2f}, "
+        f"max {max(loads):.2f} ({len(loads)} samples, every 5 s); `uptime` before: `{meta['uptime_before']}`; "
+        f"after: `{meta['uptime_after']}`. Other jobs share this 2-core machine: a loaded run's times include "
+        "waiting for a core.",
+        f"- Method: {args.presses} key presses per enabled slider, alternating ArrowRight/ArrowLeft, each after "
+        "the previous one landed; timed in the page (tests/e2e/latency.py) from the keydown event to the first "
+        "animation frame after the changed <img> was decoded. Silent = no image's pixels changed.",
+        "",
+        "## Overall", "",
+        f"Over {overall['n']} presses that changed a plot ({overall['presses']} presses, "
+        f"{sum(1 for c in chapters for s in c['sliders'] if s.get('presses'))} sliders, "
+        f"{len(chapters)} chapters):", "",
+        "| measure | value (ms) | target | result |", "|---|---:|---:|---|",
+        f"| p50 | {fmt(overall['p50'])} | <= {TARGET_P50:g} | {'PASS' if ok50 else 'MISS'} |",
+        f"| p90 | {fmt(overall['p90'])} | <= {TARGET_P90:g} | {'PASS' if ok90 else 'MISS'} |",
+        f"| max | {fmt(overall['max'])} | | |", "",
+        "Median breakdown over all presses (ms): "
+        + ", ".join(f"{k} {fmt(overall[k])}" for k in latency.BREAKDOWN)
+        + f"; median PNG {fmt(overall['image_bytes'] and round(overall['image_bytes'] / 1024, 1))} KB.",
+        "",
+        "- kernel = the slider's comm message leaves the page -> the message with the new PNG arrives "
+        "(server, ZMQ, the kernel's callback: compute, draw, PNG encode);",
+        "- frontend = keydown -> message sent, + PNG message -> <img> src (widget manager, Blob URL), "
+        "+ decode, + wait for the next frame.", "",
+        f"Silent sliders (no plot changed on any press): "
+        + (", ".join(f"{ch} '{s['slider']}' ({s['widget']})" for ch, s in silent_sliders) or "none") + ".",
+        f"Sliders with some silent presses: "
+        + (", ".join(f"{ch} '{s['slider']}' ({s['summary']['silent']} of {s['summary']['presses']})"
+                     for ch, s in partly if s not in [x for _, x in silent_sliders]) or "none") + ".", "",
+        "## Per chapter", "",
+        "| chapter | sliders | presses | silent | p50 | p90 | max | kernel (median) | frontend (median) | seconds |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for c in chapters:
+        pr = [p for s in c["sliders"] for p in s.get("presses", [])]
+        st = latency.summarise(pr)
+        n_sl = sum(1 for s in c["sliders"] if s.get("presses"))
+        md.append(f"| {c['chapter']} | {n_sl} | {st['presses']} | {st['silent']} | {fmt(st['p50'])} | "
+                  f"{fmt(st['p90'])} | {fmt(st['max'])} | {fmt(st['kernel'])} | {fmt(st['frontend'])} | "
+                  f"{c['seconds']} |")
+    errs = [(c["chapter"], c.get("error") or c.get("errors_after")) for c in chapters
+            if c.get("error") or c.get("errors_after")]
+    if errs:
+        md += ["", "**Errors:** " + "; ".join(f"{ch}: {e}" for ch, e in errs)]
+    md += ["", "## Per slider (ms; medians of the breakdown over the presses that changed a plot)", "",
+           "| chapter | cell | widget | slider | n | silent | p50 | p90 | max | key->send | send->busy | "
+           "busy->image | image->src | src->decoded | decoded->frame | PNG KB | image px |",
+           "|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+    for c in chapters:
+        for s in c["sliders"]:
+            if "skipped" in s:
+                md.append(f"| {c['chapter']} | {s['cell']} | {s['widget']} | {s['slider']} | "
+                          f"{s['skipped']} |" + " |" * 12)
+                continue
+            st = s["summary"]
+            px = next((p.get("image_px") for p in s["presses"] if p.get("image_px")), "-")
+            kb = st["image_bytes"] and round(st["image_bytes"] / 1024, 1)
+            md.append(f"| {c['chapter']} | {s['cell']} | {s['widget']} | {s['slider']} | {st['n']} | "
+                      f"{st['silent']} | {fmt(st['p50'])} | {fmt(st['p90'])} | {fmt(st['max'])} | "
+                      + " | ".join(fmt(st[k]) for k in latency.BREAKDOWN[:6]) + f" | {fmt(kb)} | {px} |")
+    return "\n".join(md) + "\n"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--chapters", nargs="*", help="chapter numbers or name prefixes, e.g. 03 07 (default: all)")
+    ap.add_argument("--presses", type=int, default=5, help="key presses per slider (default 5)")
+    ap.add_argument("--timeout", type=float, default=20, help="seconds a press may take (default 20)")
+    ap.add_argument("--no-write", action="store_true", help="print only; keep benchmarks/results as it is")
+    args = ap.parse_args(argv)
+
+    notebooks = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
+    if args.chapters:
+        notebooks = [nb for nb in notebooks if any(nb.stem.startswith(c) for c in args.chapters)]
+    if not notebooks:
+        print("no chapter matches", args.chapters)
+        return 2
+    chromium = e2e.find_chromium()
+    if chromium is None:
+        print("chromium is not installed (apt-get install -y chromium)")
+        return 2
+    from playwright.sync_api import sync_playwright
+
+    uptime_before = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    sampler = LoadSampler()
+    sampler.start()
+    t0 = time.monotonic()
+    date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")
+    chapters = []
+    with tempfile.TemporaryDirectory(prefix="latency-lab-") as tmp:
+        server = e2e.LabServer(Path(tmp))
+        server.copy_chapters()
+        server.start()
+        try:
+            with sync_playwright() as p:
+                b = p.chromium.launch(executable_path=chromium, headless=True, args=e2e.CHROMIUM_ARGS)
+                context = b.new_context(viewport={"width": 1400, "height": 3000})
+                context.add_init_script(latency.INIT_JS)      # every page, before JupyterLab loads
+                lab = tb.LabPage(context, server)
+                for nb in notebooks:
+                    print(f"{nb.stem} ...", flush=True)
+                    chapters.append(measure_chapter(lab, server, nb, args.presses, args.timeout))
+                    c = chapters[-1]
+                    print(f"{nb.stem}: {c['seconds']} s" + (f"  ERROR {c['error']}" if c.get("error") else ""),
+                          flush=True)
+                protocol = lab.page.evaluate("window.__lat && window.__lat.protocol") if lab.page else None
+                version = b.version
+                lab.discard()
+                context.close()
+                b.close()
+        finally:
+            server.stop()
+    sampler.stop_event.set()
+    meta = {"date": date, "wall_s": time.monotonic() - t0, "browser_version": version, "protocol": protocol,
+            "uptime_before": uptime_before,
+            "uptime_after": subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip(),
+            "load_samples": sampler.samples or [os.getloadavg()[0]],
+            "command": "python benchmarks/bench_latency_browser.py " + " ".join(argv if argv is not None
+                                                                              else sys.argv[1:])}
+    text = report(chapters, args, meta)
+    print("\n" + text)
+    if not args.no_write:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        old = MD.read_text() if MD.exists() else ""
+        keep = old[old.index(FINDINGS):] if FINDINGS in old else ""
+        MD.write_text(text + ("\n" + keep if keep else ""))
+        JSON.write_text(json.dumps({"meta": meta, "chapters": chapters}, indent=1))
+        print(f"written to {MD.relative_to(ROOT)} and {JSON.relative_to(ROOT)}")
+    silent = any(s.get("presses") and s["summary"]["n"] == 0 for c in chapters for s in c["sliders"])
+    return 1 if silent or any(c.get("error") for c in chapters) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
