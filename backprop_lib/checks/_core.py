@@ -73,8 +73,11 @@ is ``tests/test_check_catalogue.py``.
 """
 from __future__ import annotations
 
+import linecache
 import os
+import re
 import sys
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
@@ -82,6 +85,7 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 
 from .. import gradcheck as _gradcheck
+from .. import progress as _progress
 
 PASS_MARK = "Correct:"
 FAIL_MARK = "Not yet:"
@@ -111,9 +115,11 @@ class CheckFailed(AssertionError):
 
 
 def passed(message: str) -> None:
-    """Print the pass line: 'Correct: ...' (bold green inside a kernel)."""
+    """Print the pass line: 'Correct: ...' (bold green inside a kernel), and note the pass on this
+    machine for the start page (``_record_pass``)."""
     mark = f"\x1b[1;32m{PASS_MARK}\x1b[0m" if _in_kernel() else PASS_MARK
     print(f"{mark} {message}")
+    _record_pass()
 
 
 def fail(message: str, hint: str | None = None) -> None:
@@ -132,6 +138,96 @@ def grading() -> bool:
                 and (cwd.parents[2] / "nbgrader_config.py").exists())
     except OSError:
         return False
+
+
+# ------------------------------------------------------------------------------------------------
+# Progress on this machine (backprop_lib.progress; the start page shows it)
+# ------------------------------------------------------------------------------------------------
+SOLUTION_MARK = "### BEGIN SOLUTION"
+_COURSE_FOLDERS = ("source", "release", "submitted", "autograded", "feedback")
+_EXERCISE_OF: dict[types.CodeType, Any] = {}
+
+
+def _names_in(code: types.CodeType) -> set[str]:
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _names_in(const)
+    return names
+
+
+def exercise_of(check: Callable):
+    """The Exercise a chapter's check function reports on: the one Exercise of its module that its code
+    names (every check_* names exactly one: EX1, EX2, ...); None if there is not exactly one."""
+    code = getattr(check, "__code__", None)
+    if code is None:
+        return None
+    if code not in _EXERCISE_OF:
+        g = getattr(check, "__globals__", {})
+        found = {id(v): v for n in _names_in(code) if isinstance(v := g.get(n), Exercise)}
+        _EXERCISE_OF[code] = next(iter(found.values())) if len(found) == 1 else None
+    return _EXERCISE_OF[code]
+
+
+def _running_check():
+    """(exercise, answer) of the outermost chapter check (checks.chNN.check_*) on the call stack."""
+    found = None
+    frame = sys._getframe(2)
+    while frame is not None:
+        g, code = frame.f_globals, frame.f_code
+        if (str(g.get("__name__", "")).startswith(f"{__package__}.ch") and code.co_name.startswith("check_")
+                and getattr(g.get(code.co_name), "__code__", None) is code):
+            ex = exercise_of(g[code.co_name])
+            if ex is not None:
+                answer = frame.f_locals.get(code.co_varnames[0]) if code.co_argcount else None
+                found = (ex, answer)
+        frame = frame.f_back
+    return found
+
+
+def _answer_cell(ex: "Exercise", answer) -> str | None:
+    """The source of the cell (or file) that defined the answer: a function's own cell; for a value,
+    the last cell run in this kernel that assigns one of the names the exercise asks for."""
+    code = getattr(answer, "__code__", None)
+    if code is not None:
+        lines = linecache.getlines(code.co_filename)
+        return "".join(lines) if lines else None
+    ip = sys.modules.get("IPython")
+    shell = ip.get_ipython() if ip is not None else None
+    history = getattr(shell, "user_ns", {}).get("In", []) if shell is not None else []
+    names = [n.strip() for n in ex.name.split(",") if n.strip().isidentifier()]
+    if not names:
+        return None
+    assigns = re.compile(r"^[ \t]*[\w ,]*\b(?:" + "|".join(map(re.escape, names)) + r")\b[\w ,]*=(?!=)", re.M)
+    return next((cell for cell in reversed(history) if isinstance(cell, str) and assigns.search(cell)), None)
+
+
+def _in_course_directory() -> bool:
+    """A kernel in an nbgrader course folder: COURSE/source/A, COURSE/release/A, COURSE/submitted/S/A, ..."""
+    try:
+        up = [Path.cwd(), *Path.cwd().parents]
+        return any(up[k - 1].name in _COURSE_FOLDERS and (up[k] / "nbgrader_config.py").exists()
+                   for k in (2, 3) if k < len(up))
+    except OSError:
+        return False
+
+
+def _record_pass() -> None:
+    """Note the passing exercise in backprop_lib.progress: never in a grading run, in an nbgrader course
+    folder or with recording off; own=False when the answer still sits in the chapter's solution cell
+    (the shipped solution, marked SOLUTION_MARK). Never raises into the student's check."""
+    try:
+        if not _progress.recording() or grading() or _in_course_directory():
+            return
+        found = _running_check()
+        if found is None:
+            return
+        ex, answer = found
+        cell = _answer_cell(ex, answer)
+        own = cell is None or SOLUTION_MARK not in cell
+        _progress.record_pass(ex.key, chapter=ex.key.split(".")[0].removeprefix("ch"), exercise=ex.name, own=own)
+    except Exception:
+        pass
 
 
 # ------------------------------------------------------------------------------------------------

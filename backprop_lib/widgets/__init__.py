@@ -15,6 +15,7 @@ re-exports, so `from backprop_lib.widgets import Playground` works for every vie
     cnn         CNNView                                        (chapter 8)
     autodiff    AutodiffView                                   (chapter 9)
     curvature   CurvatureExplorer                              (chapter 10)
+    progress    ProgressPage                                   (the start page, start.ipynb)
 """
 from .autodiff import AutodiffView
 from .base import FigureView, ShowsWidget, TrainingControls, TrainingViewBase, locked, status_html
@@ -26,10 +27,12 @@ from .descent import DescentExplorer
 from .digits import DigitsView
 from .loss_race import LossRaceView
 from .playground import Playground
+from .progress import ProgressPage
 from .sigmoid import SigmoidExplorer
 from .softmax import SoftmaxView
 from .training import TrainingView
 
 __all__ = ["FigureView", "ShowsWidget", "TrainingControls", "TrainingViewBase", "locked", "status_html", "TrainingView",
            "SigmoidExplorer", "DescentExplorer", "FiniteDifferenceExplorer", "GraphStepper", "Playground",
-           "SoftmaxView", "DigitsView", "LossRaceView", "ConvView", "CNNView", "AutodiffView", "CurvatureExplorer"]
+           "SoftmaxView", "DigitsView", "LossRaceView", "ConvView", "CNNView", "AutodiffView", "CurvatureExplorer",
+           "ProgressPage"]
