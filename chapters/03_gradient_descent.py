@@ -608,6 +608,46 @@ lr_max = 2 / np.linalg.eigvalsh(X.T @ X / X.shape[0])[-1]
 ch03.check_lr_max(lr_max, X)
 
 # %% [markdown]
+# ### Exercise 4 · Standardise the inputs (2 points)
+#
+# Section 3 standardised a single input $x$. Real data has several inputs, the **columns** of a
+# table with one sample per row, each with its own offset and scale. Write
+# `standardise(X_train, X_test)` for a training table `X_train` of shape $(n, p)$ and a test table
+# `X_test` of shape $(m, p)$ (any $n$, $m$ and $p$; the test rows stand for inputs that arrive
+# later). Return the tuple `(S_train, S_test, mean, scale)`:
+#
+# - `mean` $(p,)$: the mean $\bar x_j$ of each column of `X_train`;
+# - `scale` $(p,)$: the standard deviation of each column of `X_train`,
+#   $s_j = \sqrt{\tfrac1n\sum_{i=1}^n (x_{ij} - \bar x_j)^2}$ (with $\tfrac1n$, numpy's default), except
+#   where it is 0: a **constant column** (every entry equal) has $s_j = 0$, and dividing by it would fill
+#   the column with `nan`. It carries no information for the fit, so use the divisor 1 for it: it is
+#   still centred (all zeros in `S_train`), and `scale` holds the 1 you used;
+# - `S_train` $= (X_{\text{train}} - \bar x) / s$ and `S_test` $= (X_{\text{test}} - \bar x) / s$, column by
+#   column, both with the **training** statistics.
+#
+# Do not change `X_train` or `X_test` in place. Before you run the check, think about this: on
+# standardised columns, with a column of ones for the intercept, every diagonal entry of the Hessian
+# $H = \frac1n X^\top X$ is 1 and the intercept's row is $(1, 0, \dots, 0)$. Is its condition number
+# then always 1? When the check passes, it answers with numbers.
+
+# %% nbgrader={"grade": false, "grade_id": "ex4_standardise", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true}
+def standardise(X_train, X_test):
+    """(S_train, S_test, mean, scale): both tables standardised with the training columns' statistics."""
+    ### BEGIN SOLUTION
+    mean = X_train.mean(axis=0)
+    std = X_train.std(axis=0)
+    scale = np.where(std > 0, std, 1.0)
+    return (X_train - mean) / scale, (X_test - mean) / scale, mean, scale
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "ex4_check", "locked": true, "points": 2, "schema_version": 3, "solution": false, "task": false}
+ch03.check_standardise(standardise)
+### BEGIN HIDDEN TESTS
+ch03.check_standardise(standardise, hidden=True)
+### END HIDDEN TESTS
+
+# %% [markdown]
 # ## Summary
 #
 # In this chapter we
@@ -619,7 +659,8 @@ ch03.check_lr_max(lr_max, X)
 # - saw learning rates that crawl, converge and diverge, and why the limit is $\eta < 2/\lambda_{\max}$:
 #   each step multiplies the error along a curvature-$\lambda$ direction by $1 - \eta\lambda$;
 # - standardised the input, which turns the narrow valley (condition number 21) into a round bowl
-#   (condition number 1) that one step at $\eta = 1$ solves;
+#   (condition number 1) that one step at $\eta = 1$ solves, and standardised a table of several
+#   inputs with the training data's statistics (a constant column gets the divisor 1);
 # - saw `bl.train` stop a diverging run, set `history.diverged` and warn once;
 # - traded exact, expensive steps (full batch) for cheap, noisy ones (mini-batch, stochastic), whose
 #   noise shrinks like $1/\sqrt{|B|}$;

@@ -193,4 +193,140 @@ def check_lr_max(value, X) -> None:
     EX3.fail(message, "this is not 2 / lambda_max for the Hessian of this loss.")
 
 
-__all__ = ["check_linreg_gradient", "check_momentum_step", "check_lr_max"]
+# -- exercise 4: standardising the inputs ------------------------------------------------------------
+EX4 = Exercise(
+    "ch03.ex4", "standardise",
+    start="Section 3, 'Centring and standardising the inputs', does it for one input x. Here every column "
+          "of X_train is one input: take each column's mean and standard deviation over the training rows, "
+          "then transform both arrays with those same numbers. Return the four results as a tuple.",
+    reread="section 3, 'Centring and standardising the inputs' (its last paragraph: the training statistics "
+           "are applied to every new input), and the exercise text: one mean and one standard deviation per "
+           "column, with 1/n, and the divisor 1 for a column whose standard deviation is 0.",
+    code="numpy's mean and std take an axis argument: average over the axis that runs through the samples "
+         "(down the rows), so that you get one number per column. Compute the two statistics once, from "
+         "X_train only, and use them for X_test as well. Before dividing, put 1 in place of every zero of "
+         "the standard deviation; return that divisor. Build new arrays; leave X_train and X_test as they are.")
+
+
+def _st_with(Xtr, Xte, mean, sd, zero_to_one=True):
+    scale = np.where(sd > 0, sd, 1.0) if zero_to_one else sd
+    return (Xtr - mean) / scale, (Xte - mean) / scale, mean, scale
+
+
+def _standardise(X_train, X_test):
+    Xtr, Xte = np.asarray(X_train, dtype=float), np.asarray(X_test, dtype=float)
+    return _st_with(Xtr, Xte, Xtr.mean(axis=0), Xtr.std(axis=0))
+
+
+def _st_slip(kind, f, **kw):
+    def predict(X_train, X_test):
+        Xtr, Xte = np.asarray(X_train, dtype=float), np.asarray(X_test, dtype=float)
+        return f(Xtr, Xte, Xtr.mean(axis=0), Xtr.std(axis=0))
+    return Slip(kind, predict, **kw)
+
+
+def _own_test_stats(Xtr, Xte, m, s):
+    right = _st_with(Xtr, Xte, m, s)
+    own = _st_with(Xte, Xte, Xte.mean(axis=0), Xte.std(axis=0))
+    return right[0], own[0], right[2], right[3]
+
+
+def _unscaled_constant(Xtr, Xte, m, s):
+    Str, Ste, mean, scale = _st_with(Xtr, Xte, m, s)
+    const = s == 0
+    Str[:, const], Ste[:, const] = Xtr[:, const], Xte[:, const]
+    return Str, Ste, mean, scale
+
+
+_ST_SLIPS = [
+    _st_slip("the test rows are standardised with their own mean and standard deviation. A new input must "
+             "get the same transform as the training data (the training statistics), or the model sees "
+             "different numbers for the same input.", _own_test_stats,
+             code="compute the mean and the standard deviation from X_train only, once, and use both for "
+                  "X_test too."),
+    _st_slip("the statistics are taken along each row (one number per sample) instead of down each column "
+             "(one number per feature).",
+             lambda Xtr, Xte, m, s: _st_with(Xtr, Xte, Xtr.mean(axis=1), Xtr.std(axis=1)),
+             code="the axis you average over is the one that disappears: averaging over the rows (the "
+                  "samples) leaves one number per column."),
+    _st_slip("one mean and one standard deviation for the whole array: every column needs its own, because "
+             "the features have different offsets and scales.",
+             lambda Xtr, Xte, m, s: _st_with(Xtr, Xte, Xtr.mean(), Xtr.std())),
+    _st_slip("the statistics come from the training and the test rows together; the test rows must not "
+             "influence the transform (they stand for inputs that arrive later).",
+             lambda Xtr, Xte, m, s: _st_with(Xtr, Xte, np.vstack([Xtr, Xte]).mean(axis=0),
+                                             np.vstack([Xtr, Xte]).std(axis=0))),
+    _st_slip("the columns are centred but not divided by their standard deviation: that is centring, not "
+             "standardising.", lambda Xtr, Xte, m, s: (Xtr - m, Xte - m, m, np.where(s > 0, s, 1.0))),
+    _st_slip("the columns are divided by the variance; standardising divides by the standard deviation, its "
+             "square root.", lambda Xtr, Xte, m, s: _st_with(Xtr, Xte, m, s ** 2)),
+    _st_slip("this uses the standard deviation with 1/(n - 1) (ddof=1); the exercise asks for 1/n, numpy's "
+             "default.", lambda Xtr, Xte, m, s: _st_with(Xtr, Xte, m, Xtr.std(axis=0, ddof=1))),
+    _st_slip("the constant column is right, but the divisor returned for it is its standard deviation 0; "
+             "return the divisor you used, 1.", lambda Xtr, Xte, m, s: _st_with(Xtr, Xte, m, s)[:3] + (s,)),
+    _st_slip("the constant column is left as it was; it must be centred like every other column (it becomes "
+             "0 in the training rows), only its divisor is 1.", _unscaled_constant),
+    _st_slip("the mean and the divisor are returned in the other order: the exercise asks for "
+             "(S_train, S_test, mean, scale).",
+             lambda Xtr, Xte, m, s: _st_with(Xtr, Xte, m, s)[:2] + _st_with(Xtr, Xte, m, s)[:1:-1]),
+]
+
+
+def _table(rng, n, means, sds):
+    return np.asarray(means, dtype=float) + rng.normal(size=(n, len(means))) * np.asarray(sds, dtype=float)
+
+
+def _standardise_cases(hidden: bool):
+    rng = np.random.default_rng(37 if hidden else 7)
+    square = _table(rng, 4, [20.0, -3.0, 100.0, 0.5], [5.0, 0.5, 10.0, 2.0])
+    cases = [Case((square, _table(rng, 3, [20.0, -3.0, 100.0, 0.5], [5.0, 0.5, 10.0, 2.0])),
+                  "4 x 4 training rows, 3 test rows")]
+    const_tr, const_te = _table(rng, 5, [1.0, 0.0, -2.0], [3.0, 1.0, 0.2]), _table(rng, 2, [1.0, 0.0, -2.0], [3.0, 1.0, 0.2])
+    const_tr[:, 1], const_te[:, 1] = 2.5, 3.0       # 2.5 is exact in binary: its mean is exactly 2.5, its std 0
+    cases.append(Case((const_tr, const_te), "the second column is constant in the training rows (standard deviation 0)"))
+    cases.append(Case((_table(rng, 7, [12.0, -40.0], [4.0, 8.0]), _table(rng, 1, [30.0, -40.0], [4.0, 8.0])),
+                      "a single test row, far outside the training range"))
+    if hidden:
+        cases += [Case((_table(rng, 9, [5.0], [2.0]), _table(rng, 4, [5.0], [2.0])), "one column"),
+                  Case((np.c_[np.full(6, -4.0), _table(rng, 6, [0.0, 3.0], [1.0, 7.0])],
+                        _table(rng, 2, [-4.0, 0.0, 3.0], [1.0, 1.0, 7.0])), "constant first column"),
+                  Case((_table(rng, 3, [1.0, 2.0, 3.0, 4.0, 5.0], [1.0, 0.1, 2.0, 0.5, 3.0]),
+                        _table(rng, 8, [1.0, 2.0, 3.0, 4.0, 5.0], [1.0, 0.1, 2.0, 0.5, 3.0])), "3 rows, 5 columns")]
+    return cases
+
+
+def _hessian_condition(X):
+    D = np.c_[np.ones(len(X)), X]
+    lam = np.linalg.eigvalsh(D.T @ D / len(D))
+    return lam[-1] / lam[0]
+
+
+def check_standardise(fn, hidden: bool = False) -> None:
+    """standardise(X_train, X_test) == (S_train, S_test, mean, scale): per-column training statistics (std
+    with 1/n, 1 where it is 0) applied to both arrays; inputs unchanged."""
+    cases = _standardise_cases(hidden)
+    check_cases(EX4, fn, _standardise, cases, ("X_train", "X_test"), _ST_SLIPS, quiet=True, dtype="float",
+                approx_kind="the numbers are close but not exact. A small number added to the standard "
+                            "deviation (to avoid dividing by 0) changes every column a little: divide by the "
+                            "standard deviation itself, and by 1 only where it is 0.",
+                nonfinite_kind="dividing by a standard deviation of 0 gives nan or inf. A constant column "
+                               "carries no information: the exercise says which divisor to use for it.",
+                value_kind="the numbers differ on this input: compare one column of your result by hand with "
+                           "(x - mean) / (standard deviation) of that column.")
+    if hidden:
+        return
+    rng = np.random.default_rng(8)
+    X = _table(rng, 200, [20.0, -3.0, 100.0], [5.0, 0.5, 10.0])
+    S = EX4.call(fn, (X, X[:1]), "standardise(X, X[:1])", arg_names=("X_train", "X_test"))[0]
+    before, after = _hessian_condition(X), _hessian_condition(S)
+    corr = np.linalg.eigvalsh(np.corrcoef(X, rowvar=False))
+    passed(f"standardise is right on {len(cases)} test inputs (a square one, a constant column, a single test "
+           f"row), and leaves its inputs unchanged.\nWhat it does to the valley: for a regression on 3 features "
+           f"with means 20, -3 and 100 and spreads 5, 0.5 and 10 (plus a column of ones for the intercept), the "
+           f"Hessian X^T X / n has condition number {before:.3g}; on your standardised columns it is "
+           f"{after:.3g}. Centring decouples the intercept, dividing gives every feature curvature 1; what "
+           f"remains is the features' correlation (here small: the correlation matrix has condition number "
+           f"{corr[-1] / corr[0]:.3g}), which standardising cannot remove.")
+
+
+__all__ = ["check_linreg_gradient", "check_momentum_step", "check_lr_max", "check_standardise"]

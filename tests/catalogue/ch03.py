@@ -1,4 +1,4 @@
-"""Chapter 3's catalogue: wrong and right answers for its three exercises."""
+"""Chapter 3's catalogue: wrong and right answers for its four exercises."""
 from __future__ import annotations
 
 import numpy as np
@@ -140,8 +140,101 @@ LR_RIGHT = [
 ]
 
 
+# -- exercise 4: standardise ----------------------------------------------------------------------------
+def _st(Xtr, Xte, mean, sd):
+    return (Xtr - mean) / sd, (Xte - mean) / sd, mean, sd
+
+
+def _st_nan(Xtr, Xte):
+    return _st(Xtr, Xte, Xtr.mean(axis=0), Xtr.std(axis=0))
+
+
+def _st_eps(Xtr, Xte):
+    return _st(Xtr, Xte, Xtr.mean(axis=0), Xtr.std(axis=0) + 1e-8)
+
+
+def _st_fixed(sd):
+    return np.where(sd == 0, 1.0, sd)
+
+
+def _st_own_test(Xtr, Xte):
+    m, s = Xtr.mean(axis=0), _st_fixed(Xtr.std(axis=0))
+    return (Xtr - m) / s, (Xte - Xte.mean(axis=0)) / _st_fixed(Xte.std(axis=0)), m, s
+
+
+def _st_in_place(Xtr, Xte):
+    m, s = Xtr.mean(axis=0), _st_fixed(Xtr.std(axis=0))
+    Xtr -= m
+    Xtr /= s
+    return Xtr, (Xte - m) / s, m, s
+
+
+def _st_pooled(Xtr, Xte):
+    both = np.concatenate([Xtr, Xte])
+    return _st(Xtr, Xte, both.mean(axis=0), _st_fixed(both.std(axis=0)))
+
+
+def _st_keep_constant(Xtr, Xte):
+    m, sd = Xtr.mean(axis=0), Xtr.std(axis=0)
+    keep = sd == 0
+    S_tr, S_te = (Xtr - m) / np.where(keep, 1.0, sd), (Xte - m) / np.where(keep, 1.0, sd)
+    S_tr[:, keep], S_te[:, keep] = Xtr[:, keep], Xte[:, keep]
+    return S_tr, S_te, m, np.where(keep, 1.0, sd)
+
+
+STANDARDISE_WRONG = [
+    Wrong("test with its own statistics", _st_own_test, "with their own mean and standard deviation"),
+    Wrong("statistics per row", lambda Xtr, Xte: _st(Xtr, Xte, Xtr.mean(axis=1), _st_fixed(Xtr.std(axis=1))),
+          "along each row"),
+    Wrong("one mean for the whole array", lambda Xtr, Xte: _st(Xtr, Xte, Xtr.mean(), Xtr.std()),
+          "for the whole array"),
+    Wrong("train and test pooled", _st_pooled, "training and the test rows together"),
+    Wrong("only centred", lambda Xtr, Xte: (Xtr - Xtr.mean(0), Xte - Xtr.mean(0), Xtr.mean(0),
+                                            _st_fixed(Xtr.std(0))), "centred but not divided"),
+    Wrong("divided by the variance", lambda Xtr, Xte: _st(Xtr, Xte, Xtr.mean(0), _st_fixed(Xtr.var(0))),
+          "divided by the variance"),
+    Wrong("ddof=1", lambda Xtr, Xte: _st(Xtr, Xte, Xtr.mean(0), _st_fixed(Xtr.std(0, ddof=1))), "ddof=1"),
+    Wrong("constant column gives nan", _st_nan, "standard deviation of 0 gives nan"),
+    Wrong("epsilon added to the std", _st_eps, "small number added to the standard deviation"),
+    Wrong("returns the raw std 0", lambda Xtr, Xte: _st(Xtr, Xte, Xtr.mean(0), _st_fixed(Xtr.std(0)))[:3]
+          + (Xtr.std(0),), "divisor returned for it is its standard deviation 0"),
+    Wrong("constant column left as it was", _st_keep_constant, "constant column is left as it was"),
+    Wrong("mean and scale swapped", lambda Xtr, Xte: _st(Xtr, Xte, Xtr.mean(0), _st_fixed(Xtr.std(0)))[:2]
+          + (_st_fixed(Xtr.std(0)), Xtr.mean(0)), "other order"),
+    Wrong("X_train changed in place", _st_in_place, "changed its input X_train in place"),
+    Wrong("only S_train returned", lambda Xtr, Xte: _st(Xtr, Xte, Xtr.mean(0), _st_fixed(Xtr.std(0)))[0],
+          "tuple of 4"),
+]
+
+
+def _standardise_loops(X_train, X_test):
+    n, p = X_train.shape
+    mean, scale = np.zeros(p), np.ones(p)
+    for j in range(p):
+        col = [X_train[i, j] for i in range(n)]
+        mean[j] = sum(col) / n
+        var = sum((v - mean[j]) ** 2 for v in col) / n
+        if var > 0:
+            scale[j] = var ** 0.5
+    S_train = np.array([[(X_train[i, j] - mean[j]) / scale[j] for j in range(p)] for i in range(n)])
+    S_test = np.array([[(row[j] - mean[j]) / scale[j] for j in range(p)] for row in X_test])
+    return S_train, S_test, mean, scale
+
+
+def _standardise_moments(X_train, X_test):
+    mean = np.mean(X_train, axis=0, keepdims=True)
+    var = np.mean(X_train ** 2, axis=0, keepdims=True) - mean ** 2     # E[x^2] - E[x]^2: fine at these offsets
+    scale = np.sqrt(np.maximum(var, 0))
+    scale[scale < 1e-12] = 1.0
+    return (X_train - mean) * (1 / scale), (X_test - mean) * (1 / scale), mean.ravel(), scale.ravel()
+
+
+STANDARDISE_RIGHT = [_standardise_loops, _standardise_moments]
+
+
 EXERCISES = [
     Exercise("ex1_linreg_gradient", ch03.check_linreg_gradient, not_written, LINREG_WRONG, LINREG_RIGHT),
     Exercise("ex2_momentum_step", ch03.check_momentum_step, not_written, MOMENTUM_WRONG, MOMENTUM_RIGHT),
     Exercise("ex3_lr_max", _lr, None, LR_WRONG, LR_RIGHT, name="lr_max", namespace=lambda: {"np": np, "X": X}),
+    Exercise("ex4_standardise", ch03.check_standardise, not_written, STANDARDISE_WRONG, STANDARDISE_RIGHT),
 ]
