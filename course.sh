@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The course in two commands:
-#   ./course.sh lab    set up .venv (the students' packages only) and open the course in JupyterLab
+#   ./course.sh lab    set up .venv (the students' packages only) and open the course's start page
+#                      (start.ipynb) in JupyterLab
 #   ./course.sh test   set up .venv-dev (the same plus the test and grading tools) and run the test suite
 # Two environments, so that the students' JupyterLab never shows the grading tools (nbgrader's menus
 # and panels) that the tests need. Each is installed the first time and again only when its
@@ -104,7 +105,8 @@ case "${1:-}" in
     setup "$LAB_VENV" requirements.txt
     root_flag=()
     is_root && root_flag=(--allow-root)   # JupyterLab refuses to start as root otherwise
-    exec "$LAB_VENV/bin/jupyter" lab --ip=127.0.0.1 ${root_flag[@]+"${root_flag[@]}"} "$@" chapters/01_perceptron.ipynb
+    # start.ipynb: the start page (every chapter, and which exercises' checks have passed on this machine)
+    exec "$LAB_VENV/bin/jupyter" lab --ip=127.0.0.1 ${root_flag[@]+"${root_flag[@]}"} "$@" start.ipynb
     ;;
   test)
     shift
@@ -114,7 +116,7 @@ case "${1:-}" in
     fi
     export PATH="$PWD/$DEV_VENV/bin:$PATH"   # nbgrader runs alembic from PATH
     # tests/test_chapters_cpu_paths.py reruns the chapters under numpy's other CPU code paths and 1/2 BLAS threads
-    exec "$DEV_VENV/bin/python" -m pytest tests chapters --nbval-lax -n 2 --dist loadfile -q "$@"
+    exec "$DEV_VENV/bin/python" -m pytest tests chapters start.ipynb --nbval-lax -n 2 --dist loadfile -q "$@"
     ;;
   *)
     echo "usage: ./course.sh lab [jupyter lab options] | test [pytest options]" >&2

@@ -6,7 +6,8 @@ environment each command uses, when it installs and what it finally runs:
 - a second launch installs nothing (the stamp inside the venv matches), a changed requirements file or
   pyproject.toml installs again, a failed install leaves no stamp;
 - a .venv left by an earlier course.sh, holding nbgrader or pytest, is rebuilt with the course only;
-- `lab` adds --allow-root only as root; `test` runs pytest over tests/ and chapters/ with nbval.
+- `lab` opens the start page (start.ipynb) and adds --allow-root only as root; `test` runs pytest over
+  tests/, chapters/ and start.ipynb with nbval.
 """
 from __future__ import annotations
 
@@ -79,7 +80,8 @@ def test_lab_installs_the_course_once_then_starts_at_once(repo):
     assert not any("requirements-dev.txt" in c for c in calls), "lab must not install the test/grading tools"
     assert any("--no-deps -e ." in c for c in installs(calls))
     jupyter = [c for c in calls if c.startswith("jupyter ")]
-    assert jupyter and jupyter[-1].endswith("chapters/01_perceptron.ipynb") and "lab --ip=127.0.0.1" in jupyter[-1]
+    assert jupyter and jupyter[-1].endswith(" start.ipynb") and "lab --ip=127.0.0.1" in jupyter[-1], \
+        "lab opens the start page (start.ipynb: the chapters and the student's progress)"
     assert ("--allow-root" in jupyter[-1]) == (os.geteuid() == 0), jupyter[-1]
 
     p, calls = run(repo, "lab", "--port", "8890")             # the second launch: nothing to install
@@ -124,7 +126,7 @@ def test_test_uses_its_own_venv_and_runs_everything(repo):
     assert any("-r requirements-dev.txt" in c for c in installs(calls))
     pytest_call = [c for c in calls if " -m pytest " in c]
     assert pytest_call and ".venv-dev/bin/python -m pytest " in "/" + pytest_call[-1], pytest_call
-    assert pytest_call[-1].split(" -m pytest ", 1)[1].startswith("tests chapters --nbval-lax"), pytest_call
+    assert pytest_call[-1].split(" -m pytest ", 1)[1].startswith("tests chapters start.ipynb --nbval-lax"), pytest_call
     assert pytest_call[-1].endswith("-k binder")
     p, calls = run(repo, "test")
     assert installs(calls) == []
