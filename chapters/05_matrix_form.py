@@ -757,6 +757,37 @@ ch05.check_momentum_step(momentum_step, hidden=True)
 ### END HIDDEN TESTS
 
 # %% [markdown]
+# ### Exercise 5 · The forward pass for a batch (1 point)
+#
+# Section 2's worked example sent one sample, a $1\times 2$ row $X$, through a sigmoid hidden layer
+# and a sigmoid output layer. Write `forward_two_layer(X, W1, b1, W2, b2)` that does the same for a
+# **batch**: `X` of shape $(N, n_0)$ with any number of rows $N \ge 1$, `W1` $(n_0, n_1)$, `b1`
+# $(n_1,)$, `W2` $(n_1, n_2)$, `b2` $(n_2,)$, and returns the tuple `(Z1, A1, Z2, A2)`:
+#
+# $$ Z_1 = X W_1 + b_1, \qquad A_1 = \sigma(Z_1), \qquad Z_2 = A_1 W_2 + b_2, \qquad A_2 = \sigma(Z_2), $$
+#
+# each of shape $(N, n_l)$, one row per sample. The check runs it on two rows with $2\times2$ weights
+# (where a transposed $W$ would still fit), on section 2's single sample and on five rows, and makes
+# sure the inputs are left unchanged. (`bl.sigmoid` is allowed; the library's layers are not.)
+
+# %% nbgrader={"grade": false, "grade_id": "ex5_forward_two_layer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true}
+def forward_two_layer(X, W1, b1, W2, b2):
+    """(Z1, A1, Z2, A2) for a batch X of any number of rows, sigmoid in both layers."""
+    ### BEGIN SOLUTION
+    Z1 = X @ W1 + b1
+    A1 = bl.sigmoid(Z1)
+    Z2 = A1 @ W2 + b2
+    return Z1, A1, Z2, bl.sigmoid(Z2)
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "ex5_check", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false}
+ch05.check_forward_two_layer(forward_two_layer)
+### BEGIN HIDDEN TESTS
+ch05.check_forward_two_layer(forward_two_layer, hidden=True)
+### END HIDDEN TESTS
+
+# %% [markdown]
 # ## Summary
 #
 # In this chapter we
@@ -765,7 +796,8 @@ ch05.check_momentum_step(momentum_step, hidden=True)
 #   $\partial L/\partial A_{\text{prev}} = \Delta W^\top$, with the shapes as a check;
 # - collected backpropagation into four equations: output delta, hidden delta
 #   $\Delta_l = (\Delta_{l+1}W_{l+1}^\top)\odot f'(Z_l)$, weight gradient and bias gradient;
-# - ran one $1\times2$ sample through two layers in matrix form and checked every gradient;
+# - ran one $1\times2$ sample through two layers in matrix form and checked every gradient, then wrote
+#   the same forward pass for a batch of any number of rows;
 # - saw that the column form $\delta_1 = W_1^\top\delta_2 \circ f'(z_1)$, $\partial L/\partial W_1 = \delta_2 a_1^\top$
 #   of many textbooks is the same computation transposed;
 # - wrote a full MLP backward pass, checked it against `backprop_lib` and central differences;

@@ -22,6 +22,8 @@ import numpy as np
 from .. import gradcheck, optim
 from ..activations import sigmoid
 from ..gradcheck import numerical_gradient, rel_error
+from ..layers import Dense
+from ..mlp import MLP
 from ._core import (Case, CheckFailed, Exercise, Forbidden, Slip, Spy, Verdict, _copies, _describe_args, check_cases,
                     compare, fail, fmt, passed)
 
@@ -57,7 +59,7 @@ def run_cases(ex: Exercise, fn, reference: Callable, cases: Sequence, arg_names:
         with np.errstate(all="ignore"):
             expected = reference(*_copies(case.args))
         where = f"{name}({_describe_args(case.args, arg_names)})"
-        got = ex.call(fn, case.args, where, forbid)
+        got = ex.call(fn, case.args, where, forbid, arg_names)
         v = compare(got, expected, exact=exact, dtype=dtype)
         if v.ok and tight is not None:
             v = _tight(got, expected, tight)
@@ -558,3 +560,110 @@ def check_momentum_step(fn, hidden: bool = False) -> None:
     if not hidden:
         EX4.passed(f"{name} gives the new parameters and velocity on {len(cases)} test inputs, and leaves its "
                    "inputs unchanged.")
+
+
+# -- exercise 5: the forward pass of section 2, for a batch ---------------------------------------------
+EX5 = Exercise(
+    "ch05.ex5", "forward_two_layer",
+    start="Section 2's worked example runs one sample, a 1 x 2 row, through two sigmoid layers in four "
+          "lines. The same four lines serve a batch of any number of rows. Return the tuple (Z1, A1, Z2, A2).",
+    reread="Section 2, 'A worked example: one sample through two layers' (the shape under every term), and "
+           "section 1 for the bias row that is added to every row of the batch.",
+    code="each layer is one matrix product of the previous layer's activations (one row per sample) with "
+         "its W, as W is stored (n_in, n_out), plus its 1-D bias, then the sigmoid entry by entry. Nothing "
+         "indexes a single row of X or loops over the rows: the product handles every row at once. Check "
+         "each result's shape: (number of rows, units of that layer).")
+
+
+def _forward_two_layer(X, W1, b1, W2, b2):
+    Z1 = X @ W1 + b1
+    A1 = sigmoid(Z1)
+    Z2 = A1 @ W2 + b2
+    return Z1, A1, Z2, sigmoid(Z2)
+
+
+def _fw(layer1=None, layer2=None, act1=None, act2=None, from_z=False):
+    """A forward pass with one step replaced: layerK(A_prev, W, b) -> Z, actK(Z) -> A."""
+    def predict(X, W1, b1, W2, b2):
+        affine = lambda A, W, b: A @ W + b        # noqa: E731
+        Z1 = (layer1 or affine)(X, W1, b1)
+        A1 = (act1 or sigmoid)(Z1)
+        Z2 = (layer2 or affine)(Z1 if from_z else A1, W2, b2)
+        return Z1, A1, Z2, (act2 or sigmoid)(Z2)
+    return predict
+
+
+def _first_row(X, W1, b1, W2, b2):
+    return _forward_two_layer(X[0], W1, b1, W2, b2)
+
+
+def _first_row_2d(X, W1, b1, W2, b2):
+    return _forward_two_layer(X[:1], W1, b1, W2, b2)
+
+
+_transposed = lambda A, W, b: A @ W.T + b                     # noqa: E731
+_column_bias = lambda A, W, b: A @ W + b.reshape(-1, 1)       # noqa: E731
+_TRANSPOSED = ("a weight matrix is used transposed. W is stored (n_in, n_out), so a layer is the batch times "
+               "W; here the layers are square, so W^T fits as well and gives other numbers.")
+
+_FW_SLIPS = [
+    Slip(_TRANSPOSED, _fw(_transposed, _transposed)),
+    Slip(_TRANSPOSED, _fw(_transposed)),
+    Slip(_TRANSPOSED, _fw(None, _transposed)),
+    Slip("the bias is added as a column (shape (n, 1)): broadcasting then adds b_j to row j instead of to "
+         "column j of every row. The bias is a row: one entry per unit, the same for every sample.",
+         _fw(_column_bias, _column_bias)),
+    Slip("the bias is added as a column (shape (n, 1)) in one layer: broadcasting then adds b_j to row j "
+         "instead of to column j of every row.", _fw(_column_bias)),
+    Slip("the bias is added as a column (shape (n, 1)) in one layer: broadcasting then adds b_j to row j "
+         "instead of to column j of every row.", _fw(None, _column_bias)),
+    Slip("the biases are missing: each layer adds its b after the matrix product.",
+         _fw(lambda A, W, b: A @ W, lambda A, W, b: A @ W)),
+    Slip("only the first row of X goes through the network: code written for one sample. Every row is a "
+         "sample, and the result has one row per sample.", _first_row),
+    Slip("only the first row of X goes through the network: code written for one sample. Every row is a "
+         "sample, and the result has one row per sample.", _first_row_2d),
+    Slip("the hidden layer's sigmoid is missing: A1 must be sigma(Z1), not Z1.", _fw(act1=lambda z: z)),
+    Slip("the output layer's sigmoid is missing: A2 must be sigma(Z2), not Z2.", _fw(act2=lambda z: z)),
+    Slip("the second layer is fed Z1; it takes the hidden layer's activations A1 = sigma(Z1).",
+         _fw(from_z=True)),
+    Slip("the sigmoid is written 1 / (1 - e^-z), with a minus sign: section 6's common mistake. It is "
+         "1 / (1 + e^-z).", _fw(act1=lambda z: 1 / (1 - np.exp(-z)), act2=lambda z: 1 / (1 - np.exp(-z)))),
+    Slip("the activation is tanh; this network uses the sigmoid in both layers.",
+         _fw(act1=np.tanh, act2=np.tanh)),
+    Slip("the four results are returned in another order: the exercise asks for (Z1, A1, Z2, A2).",
+         lambda *a: tuple(_forward_two_layer(*a)[i] for i in (0, 2, 1, 3))),
+]
+
+
+def _forward_cases(hidden: bool):
+    rng = np.random.default_rng(57 if hidden else 7)
+
+    def case(n, sizes, note, x=None):
+        X = rng.normal(size=(n, sizes[0])) if x is None else np.asarray(x, dtype=float)
+        return Case((X, rng.normal(size=sizes[:2]), rng.normal(size=sizes[1]),
+                     rng.normal(size=sizes[1:]), rng.normal(size=sizes[2])), note)
+
+    if hidden:
+        return [case(3, (3, 3, 3), "3 rows, square layers"), case(7, (3, 5, 2), "7 rows, 3 -> 5 -> 2"),
+                case(1, (2, 1, 4), "one row, one hidden unit"), case(4, (2, 3, 3), "4 rows, 2 -> 3 -> 3")]
+    return [case(2, (2, 2, 2), "2 rows, every layer 2 x 2"),
+            case(1, (2, 3, 3), "one row, the shapes of section 2", x=[[0.6, -1.1]]),
+            case(5, (2, 4, 1), "5 rows, 2 -> 4 -> 1")]
+
+
+def _forbid_layers():
+    return [Forbidden("a forward pass of the library (bl.Dense or bl.MLP)", "the exercise is to write the forward pass "
+                      "yourself.", [(Dense, "forward"), (MLP, "forward"), (MLP, "_forward")])]
+
+
+def check_forward_two_layer(fn, hidden: bool = False) -> None:
+    """forward_two_layer(X, W1, b1, W2, b2) == (Z1, A1, Z2, A2) with sigmoid layers, for any number of rows."""
+    name = _name(fn, "forward_two_layer")
+    n = run_cases(EX5, fn, _forward_two_layer, _forward_cases(hidden), ("X", "W1", "b1", "W2", "b2"),
+                  _FW_SLIPS, name=name, forbid=_forbid_layers(), dtype="float",
+                  value_kind="the numbers differ on this input: compute one entry of Z1 by hand (the sum over "
+                             "the inputs of X times W1, plus b1) and compare, then the next step.")
+    if not hidden:
+        EX5.passed(f"{name} gives Z1, A1, Z2 and A2 right on {n} test inputs (2 rows with square layers, the "
+                   "1 x 2 sample of section 2, 5 rows), and leaves its inputs unchanged.")

@@ -266,4 +266,81 @@ MOMENTUM = Exercise("ex4_momentum_step", ch05.check_momentum_step, stub, wrong=[
     Wrong("the library's optimiser", momentum_library, "optimiser"),
 ], right=[momentum_loop, momentum_copy_then_inplace], name="momentum_step")
 
-EXERCISES = [AFFINE, HIDDEN_DELTA, TWO_LAYER, MOMENTUM]
+# -- exercise 5: forward_two_layer --------------------------------------------------------------------
+def _sig(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def _fw_with(layer, act1=_sig, act2=_sig, second_from_z=False):
+    def forward_two_layer(X, W1, b1, W2, b2):
+        Z1 = layer(X, W1, b1)
+        A1 = act1(Z1)
+        Z2 = layer(Z1 if second_from_z else A1, W2, b2)
+        return Z1, A1, Z2, act2(Z2)
+    return forward_two_layer
+
+
+def forward_one_sample(X, W1, b1, W2, b2):
+    """Section 2's check written out for the first row only."""
+    Z1 = np.array([[sum(X[0, i] * W1[i, j] for i in range(W1.shape[0])) + b1[j] for j in range(W1.shape[1])]])
+    A1 = _sig(Z1)
+    Z2 = A1 @ W2 + b2
+    return Z1, A1, Z2, _sig(Z2)
+
+
+def forward_bias_reshaped_in_place(X, W1, b1, W2, b2):
+    b1.shape = (1, b1.size)          # reshapes the caller's array
+    b2.shape = (1, b2.size)
+    return _fw_with(lambda A, W, b: A @ W + b)(X, W1, b1, W2, b2)
+
+
+def forward_library(X, W1, b1, W2, b2):
+    net = bl.MLP([W1.shape[0], W1.shape[1], W2.shape[1]], activation="sigmoid", output="sigmoid")
+    for layer, W, b in zip(net.layers, (W1, W2), (b1, b2)):
+        layer.W, layer.b = W, b
+    A2 = net.forward(X)
+    return net.layers[0].z, net.layers[0].a, net.layers[1].z, A2
+
+
+def forward_loops(X, W1, b1, W2, b2):
+    def layer(A, W, b):
+        return np.array([[sum(A[n, i] * W[i, j] for i in range(W.shape[0])) + b[j] for j in range(W.shape[1])]
+                         for n in range(A.shape[0])])
+    Z1 = layer(X, W1, b1)
+    A1 = np.vectorize(lambda z: 0.5 * (1 + np.tanh(z / 2)))(Z1)
+    Z2 = layer(A1, W2, b2)
+    return Z1, A1, Z2, 0.5 * (1 + np.tanh(Z2 / 2))
+
+
+def forward_column_form(X, W1, b1, W2, b2):
+    """Section 3's column form on X transposed: z = W^T a + b with columns, then back to rows."""
+    Z1 = (W1.T @ X.T + b1[:, None]).T
+    A1 = np.exp(-np.logaddexp(0, -Z1))
+    Z2 = np.einsum("ni,ij->nj", A1, W2) + b2
+    return Z1, A1, Z2, np.exp(-np.logaddexp(0, -Z2))
+
+
+FORWARD = Exercise("ex5_forward_two_layer", ch05.check_forward_two_layer, stub, wrong=[
+    Wrong("W transposed", _fw_with(lambda A, W, b: A @ W.T + b), "used transposed"),
+    Wrong("W1 @ X (column form on a row batch)", _fw_with(lambda A, W, b: (W @ A.T).T + b), "used transposed"),
+    Wrong("bias as a column", _fw_with(lambda A, W, b: A @ W + b[:, None]), "bias is added as a column"),
+    Wrong("bias forgotten", _fw_with(lambda A, W, b: A @ W), "biases are missing"),
+    Wrong("hidden activation forgotten", _fw_with(lambda A, W, b: A @ W + b, act1=lambda z: z),
+          "hidden layer's sigmoid is missing"),
+    Wrong("output activation forgotten", _fw_with(lambda A, W, b: A @ W + b, act2=lambda z: z),
+          "output layer's sigmoid is missing"),
+    Wrong("second layer fed Z1", _fw_with(lambda A, W, b: A @ W + b, second_from_z=True), "fed Z1"),
+    Wrong("1 / (1 - e^-z)", _fw_with(lambda A, W, b: A @ W + b, act1=lambda z: 1 / (1 - np.exp(-z)),
+                                     act2=lambda z: 1 / (1 - np.exp(-z))), "with a minus sign"),
+    Wrong("tanh", _fw_with(lambda A, W, b: A @ W + b, act1=np.tanh, act2=np.tanh), "activation is tanh"),
+    Wrong("first row only", forward_one_sample, "only the first row"),
+    Wrong("first row only, 1-D", lambda X, W1, b1, W2, b2: ch05._forward_two_layer(X[0], W1, b1, W2, b2),
+          "only the first row"),
+    Wrong("order of the tuple", lambda *a: tuple(ch05._forward_two_layer(*a)[i] for i in (0, 2, 1, 3)),
+          "another order"),
+    Wrong("b reshaped in place", forward_bias_reshaped_in_place, "changed its input b1 in place"),
+    Wrong("the library's MLP", forward_library, "forward pass of the library"),
+    Wrong("only A2", lambda *a: ch05._forward_two_layer(*a)[3], "tuple of 4"),
+], right=[forward_loops, forward_column_form], name="forward_two_layer")
+
+EXERCISES = [AFFINE, HIDDEN_DELTA, TWO_LAYER, MOMENTUM, FORWARD]
