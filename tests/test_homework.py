@@ -170,17 +170,20 @@ def test_folders_hold_only_the_notebook(course, cid):
 
 @pytest.mark.parametrize("cid", CHAPTER_IDS)
 def test_source_matches_the_reviewed_chapter(course, cid):
-    """The source notebook is chapters/NN_name.py, cell for cell, with outputs stripped."""
+    """The source notebook is chapters/NN_name.py, cell for cell, with outputs stripped (and the first code
+    cell ending with homework.NO_PROGRESS)."""
     py = CHAPTERS / f"{cid}.py"
     chapter = jupytext.read(py)
     if py.stat().st_mtime > source_of(course, cid).stat().st_mtime:
         pytest.skip(f"{py.name} was edited after the build")     # chapters are written while tests run
     source = nbformat.read(source_of(course, cid), as_version=4)
     assert [c.cell_type for c in source.cells] == [c.cell_type for c in chapter.cells]
-    for a, b in zip(source.cells, chapter.cells):
+    first_code = next(i for i, c in enumerate(chapter.cells) if c.cell_type == "code")
+    for i, (a, b) in enumerate(zip(source.cells, chapter.cells)):
         assert nb_meta(a) == nb_meta(b)
-        if a.cell_type == "code":
-            assert a.source == b.source and not a.outputs
+        if a.cell_type == "code":   # the imports cell also turns off the self-learners' progress record
+            expected = b.source.rstrip("\n") + homework.NO_PROGRESS if i == first_code else b.source
+            assert a.source == expected and not a.outputs
         else:   # links to other chapters point to the assignment folders; the self-study note is replaced
             assert a.source == homework.homework_markdown(b.source, homework.chapter_link(CHAPTER_IDS))
 

@@ -14,11 +14,12 @@
                                             with jupytext, so it always matches the reviewed source
     OUT/release/NN_name/NN_name.ipynb       what students get: `nbgrader generate_assignment` replaced
                                             the solutions by stubs and removed the hidden tests
-The source copies differ from the chapters in four ways: solution cells are not collapsed (so the
+The source copies differ from the chapters in five ways: solution cells are not collapsed (so the
 students' stubs are visible), the exercises' note for self-learners ("the solution is already in the
 code cell, collapsed") says how to fill in the stubs instead, the jupytext pairing is dropped (so
 opening a copy in JupyterLab never writes a .py with the solutions next to it), and links to other
-chapters point to the other assignment folders (`../NN_name/NN_name.ipynb`). A source folder holds only its .ipynb, and nbgrader_config.py
+chapters point to the other assignment folders (`../NN_name/NN_name.ipynb`), and the first code cell
+ends with `progress.disable()` (NO_PROGRESS: homework records no passes on the student's computer). A source folder holds only its .ipynb, and nbgrader_config.py
 tells nbgrader to ignore any .py that appears there anyway.
 
 Every nbgrader call runs as `python -m nbgrader` with this Python, in OUT, with this Python's bin/ first
@@ -139,6 +140,13 @@ def chapter_link(chapter_ids) -> re.Pattern:
     return re.compile(r"\]\((?:\./)?(" + names + r")\.ipynb([#)])")
 
 
+# Self-learners' checks record their passes on their computer (backprop_lib.progress, the course's start
+# page shows them). Homework is graded, not tracked there: the first code cell (the imports) of every
+# source and release notebook ends with this, so a student's passes in a homework copy are never recorded.
+NO_PROGRESS = ("\n\nfrom backprop_lib import progress as _progress\n"
+               "_progress.disable()   # homework copy: the checks keep no record of passes on this computer")
+
+
 def source_notebook(py: Path, chapter_ids: set[str]):
     """The chapter as the nbgrader source notebook (no outputs; see the module docstring)."""
     import jupytext
@@ -146,6 +154,9 @@ def source_notebook(py: Path, chapter_ids: set[str]):
     nb = jupytext.read(py)
     nb.metadata.pop("jupytext", None)
     link = chapter_link(chapter_ids)
+    first_code = next((c for c in nb.cells if c.cell_type == "code"), None)
+    if first_code is not None:
+        first_code.source = first_code.source.rstrip("\n") + NO_PROGRESS
     for cell in nb.cells:
         jup = cell.metadata.get("jupyter")
         if isinstance(jup, dict):

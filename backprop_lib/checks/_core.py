@@ -73,6 +73,7 @@ is ``tests/test_check_catalogue.py``.
 """
 from __future__ import annotations
 
+import inspect
 import linecache
 import os
 import re
@@ -156,46 +157,69 @@ def _names_in(code: types.CodeType) -> set[str]:
     return names
 
 
+def exercise_key(ex: "Exercise") -> str:
+    """The exercise an Exercise belongs to: "ch11.ex1" for "ch11.ex1" and for a part, "ch11.ex1.relu"."""
+    m = re.match(r"ch\d\d\.ex\d+", ex.key)
+    return m.group(0) if m else ex.key
+
+
 def exercise_of(check: Callable):
-    """The Exercise a chapter's check function reports on: the one Exercise of its module that its code
-    names (every check_* names exactly one: EX1, EX2, ...); None if there is not exactly one."""
+    """The exercise a chapter's check function reports on, as (key, Exercise objects): the Exercises of
+    its module that its code names (EX1, or the parts EX1_FORWARD, EX1_RELU, ... of one exercise), all
+    of one exercise key; None if they belong to no or several exercises."""
     code = getattr(check, "__code__", None)
     if code is None:
         return None
     if code not in _EXERCISE_OF:
         g = getattr(check, "__globals__", {})
         found = {id(v): v for n in _names_in(code) if isinstance(v := g.get(n), Exercise)}
-        _EXERCISE_OF[code] = next(iter(found.values())) if len(found) == 1 else None
+        keys = {exercise_key(ex) for ex in found.values()}
+        _EXERCISE_OF[code] = (keys.pop(), sorted(found.values(), key=lambda ex: ex.key)) if len(keys) == 1 else None
     return _EXERCISE_OF[code]
 
 
 def _running_check():
-    """(exercise, answer) of the outermost chapter check (checks.chNN.check_*) on the call stack."""
+    """((key, parts), answer) of the outermost chapter check (checks.chNN.check_*) on the call stack."""
     found = None
     frame = sys._getframe(2)
     while frame is not None:
         g, code = frame.f_globals, frame.f_code
         if (str(g.get("__name__", "")).startswith(f"{__package__}.ch") and code.co_name.startswith("check_")
                 and getattr(g.get(code.co_name), "__code__", None) is code):
-            ex = exercise_of(g[code.co_name])
-            if ex is not None:
+            exercise = exercise_of(g[code.co_name])
+            if exercise is not None:
                 answer = frame.f_locals.get(code.co_varnames[0]) if code.co_argcount else None
-                found = (ex, answer)
+                found = (exercise, answer)
         frame = frame.f_back
     return found
 
 
-def _answer_cell(ex: "Exercise", answer) -> str | None:
-    """The source of the cell (or file) that defined the answer: a function's own cell; for a value,
-    the last cell run in this kernel that assigns one of the names the exercise asks for."""
+def _in_solution_region(lines: list[str], start: int) -> bool:
+    """Is line `start` inside a ### BEGIN SOLUTION ... ### END SOLUTION region of these lines?"""
+    before = "".join(lines[:start])
+    return before.rfind(SOLUTION_MARK) > before.rfind("### END SOLUTION")
+
+
+def _answer_cell(parts: Sequence["Exercise"], answer) -> str | None:
+    """The source that defined the answer: a function's own lines (or SOLUTION_MARK if they sit inside a
+    solution region of their cell); for a value, the last cell run in this kernel that assigns one of
+    the names the exercise asks for."""
     code = getattr(answer, "__code__", None)
     if code is not None:
         lines = linecache.getlines(code.co_filename)
-        return "".join(lines) if lines else None
+        start = max(code.co_firstlineno - 1, 0)
+        if not lines or start >= len(lines):
+            return None
+        if _in_solution_region(lines, start):
+            return SOLUTION_MARK
+        try:
+            return "".join(inspect.getblock(lines[start:]))
+        except Exception:
+            return "".join(lines[start:])
     ip = sys.modules.get("IPython")
     shell = ip.get_ipython() if ip is not None else None
     history = getattr(shell, "user_ns", {}).get("In", []) if shell is not None else []
-    names = [n.strip() for n in ex.name.split(",") if n.strip().isidentifier()]
+    names = [n.strip() for ex in parts for n in ex.name.split(",") if n.strip().isidentifier()]
     if not names:
         return None
     assigns = re.compile(r"^[ \t]*[\w ,]*\b(?:" + "|".join(map(re.escape, names)) + r")\b[\w ,]*=(?!=)", re.M)
@@ -222,10 +246,11 @@ def _record_pass() -> None:
         found = _running_check()
         if found is None:
             return
-        ex, answer = found
-        cell = _answer_cell(ex, answer)
+        (key, parts), answer = found
+        cell = _answer_cell(parts, answer)
         own = cell is None or SOLUTION_MARK not in cell
-        _progress.record_pass(ex.key, chapter=ex.key.split(".")[0].removeprefix("ch"), exercise=ex.name, own=own)
+        _progress.record_pass(key, chapter=key.split(".")[0].removeprefix("ch"),
+                              exercise=", ".join(ex.name for ex in parts), own=own)
     except Exception:
         pass
 

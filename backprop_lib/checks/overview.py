@@ -4,7 +4,7 @@ passed on this machine.
 Nothing here is a list someone has to keep up to date: the chapters are the notebooks
 ``chapters/NN_name.py`` (or ``.ipynb``) found on disk, each one's title and one-line summary are read
 from its first markdown cell (the "# Chapter N · Title" heading and its "In this chapter you will" list), the exercises are the ``Exercise`` objects of ``backprop_lib.checks.chNN`` (every checks
-module there, in the order of their keys), and the passes come from ``backprop_lib.progress``.
+module there, in the order of their keys; the parts "chNN.exK.part" of one exercise count as one), and the passes come from ``backprop_lib.progress``.
 
     from backprop_lib.checks import overview
     status = overview.course_status("chapters")
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import progress as _progress
-from ._core import Exercise
+from ._core import Exercise, exercise_key
 
 CHAPTER_FILE = re.compile(r"(\d\d)_[A-Za-z0-9_]+")
 CHECKS_MODULE = re.compile(r"ch(\d\d)")
@@ -133,18 +133,30 @@ def checks_modules() -> list[str]:
                   if (m := CHECKS_MODULE.fullmatch(info.name)))
 
 
-def _exercise_number(ex: Exercise) -> int:
-    m = re.search(r"\.ex(\d+)$", ex.key)
+@dataclass
+class ExerciseInfo:
+    key: str                 # "ch01.ex1"
+    number: int              # 1
+    name: str                # what it asks for; the parts' names for an exercise in parts ("relu, ...")
+
+
+def _exercise_number(key: str) -> int:
+    m = re.search(r"\.ex(\d+)$", key)
     return int(m.group(1)) if m else 10 ** 6
 
 
-def exercises(number: str) -> list[Exercise]:
-    """The exercises of chapter `number` ("01"): the Exercise objects backprop_lib.checks.chNN defines
-    (keys "chNN.exK"), in the order of K. Raises what importing the module raises."""
+def exercises(number: str) -> list[ExerciseInfo]:
+    """The exercises of chapter `number` ("01"), from the Exercise objects backprop_lib.checks.chNN
+    defines: keys "chNN.exK", or "chNN.exK.part" for the parts of one exercise (grouped, in the order the
+    module defines them), sorted by K. Raises what importing the module raises."""
     module = importlib.import_module(f"{__package__}.ch{number}")
-    own = {id(v): v for v in vars(module).values()
-           if isinstance(v, Exercise) and v.key.startswith(f"ch{number}.")}
-    return sorted(own.values(), key=lambda ex: (_exercise_number(ex), ex.key))
+    groups: dict[str, list[str]] = {}
+    for v in {id(v): v for v in vars(module).values() if isinstance(v, Exercise)}.values():
+        key = exercise_key(v)
+        if key.startswith(f"ch{number}.") and v.name not in groups.setdefault(key, []):
+            groups[key].append(v.name)
+    return sorted((ExerciseInfo(k, _exercise_number(k), ", ".join(names)) for k, names in groups.items()),
+                  key=lambda e: (e.number, e.key))
 
 
 def course_status(chapters_dir: str | Path = "chapters", progress_path: str | Path | None = None) -> list[ChapterStatus]:
@@ -165,7 +177,7 @@ def course_status(chapters_dir: str | Path = "chapters", progress_path: str | Pa
         for ex in found:
             rec = records.get(ex.key, {})
             own = bool(rec.get("own"))
-            ch.exercises.append(ExerciseStatus(ex.key, _exercise_number(ex), ex.name, own,
+            ch.exercises.append(ExerciseStatus(ex.key, ex.number, ex.name, own,
                                                bool(rec) and not own, rec.get("last_own_pass")))
         out.append(ch)
     return out
