@@ -51,7 +51,7 @@ JSON = RESULTS / "latency-browser.json"
 TARGET_P50, TARGET_P90 = 60.0, 100.0
 FINDINGS = "## Findings"
 
-VIEW_RE = re.compile(r"\b([A-Z][A-Za-z]*(?:View|Explorer|Stepper|Playground))\(")
+VIEW_RE = re.compile(r"\b([A-Z][A-Za-z]*(?:View|Explorer|Stepper)|Playground)\(")
 
 SLIDER_INFO_JS = """
 (s) => {
@@ -160,6 +160,18 @@ def measure_chapter(lab, server, nb: Path, presses: int, timeout_s: float) -> di
             print(f"  {nb.stem} cell {entry['cell']:>3} {entry['widget']:<24} {entry['slider'][:28]:<28} "
                   + (f"p50 {st.get('p50')} p90 {st.get('p90')} max {st.get('max')} silent {st.get('silent')}"
                      if st else entry.get("skipped", "")), flush=True)
+        cells = sorted({e["cell"] for e in result["sliders"] if e.get("presses")})
+        result["pngs"] = [dict(g, chapter=nb.stem, widget=next(e["widget"] for e in result["sliders"]
+                                                                 if e["cell"] == g["cell"]))
+                          for g in page.evaluate(latency.GRAB_JS, [latency.PANEL, cells])]
+        best = {}
+        for g in result["pngs"]:               # one image per widget: its largest
+            if g["widget"] not in best or g["bytes"] > best[g["widget"]]["bytes"]:
+                best[g["widget"]] = g
+        if best:   # the same decode timings as in the blank page, in this page (a whole notebook's DOM)
+            res = page.evaluate(latency.DECODE_BENCH_JS, [[{"name": w, "b64": g["b64"], "mime": "image/png"}
+                                                           for w, g in best.items()], 5])
+            result["decode_in_lab"] = [dict(r, px=f"{best[r['name']]['w']}x{best[r['name']]['h']}") for r in res]
         after = page.evaluate(tb.PROBLEMS_JS)
         new = [e for e in after["errors"] if e not in problems["errors"]]
         if new:
@@ -172,6 +184,86 @@ def measure_chapter(lab, server, nb: Path, presses: int, timeout_s: float) -> di
     result["seconds"] = round(time.monotonic() - t0, 1)
     result["load_end"] = os.getloadavg()[0]
     return result
+
+
+def png_variants(b64: str) -> list[dict]:
+    """The widget's PNG as sent and re-encoded other ways (for --diagnose): name, mime, base64, size, the
+    time to encode it here (this process, not the kernel: an indication of the kernel's cost)."""
+    import base64
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from backprop_lib.widgets.base import _encode_png   # what FigureView sends (read, not changed)
+
+    raw = base64.b64decode(b64)
+    im = Image.open(io.BytesIO(raw))
+    im.load()
+    rgb = np.ascontiguousarray(np.asarray(im.convert("RGB")))
+
+    def timed(fn):
+        fn()                                   # warm up
+        t = time.perf_counter()
+        for _ in range(3):
+            data = fn()
+        return data, (time.perf_counter() - t) / 3 * 1e3
+
+    def pil(img, fmt_, **kw):
+        def run():
+            buf = io.BytesIO()
+            img.save(buf, fmt_, **kw)
+            return buf.getvalue()
+        return run
+
+    rgb_im = Image.fromarray(rgb)
+    todo = [("as sent (FigureView: no filter, zlib 1)", "image/png", lambda: _encode_png(rgb, 1)),
+            ("no filter, zlib 6", "image/png", lambda: _encode_png(rgb, 6)),
+            ("Pillow PNG (adaptive filters), level 1", "image/png", pil(rgb_im, "PNG", compress_level=1)),
+            ("Pillow PNG (adaptive filters), level 6", "image/png", pil(rgb_im, "PNG", compress_level=6)),
+            ("256-colour palette PNG, level 1", "image/png",
+             lambda: pil(rgb_im.quantize(256, method=Image.Quantize.FASTOCTREE), "PNG", compress_level=1)()),
+            ("JPEG quality 90", "image/jpeg", pil(rgb_im, "JPEG", quality=90)),
+            ("half the pixels (0.71 x 0.71), as sent", "image/png",
+             lambda: _encode_png(np.asarray(rgb_im.resize((int(rgb.shape[1] * 0.71), int(rgb.shape[0] * 0.71)))), 1))]
+    out = []
+    for name, mime, fn in todo:
+        data, ms = timed(fn)
+        out.append({"name": name, "mime": mime, "b64": base64.b64encode(data).decode(), "bytes": len(data),
+                    "encode_ms": round(ms, 2)})
+    return out
+
+
+def decode_bench(context, chapters: list[dict], diagnose: bool, reps: int) -> list[dict]:
+    """Decode/show times in a blank page of the same browser for one image per widget (and, with
+    `diagnose`, its re-encoded variants)."""
+    seen, items = set(), []
+    for c in chapters:
+        for g in sorted(c.get("pngs", []), key=lambda g: -g["bytes"]):
+            if g["widget"] in seen:
+                continue
+            seen.add(g["widget"])
+            label = f"{c['chapter'][:2]} {g['widget']} {g['w']}x{g['h']}"
+            if diagnose:
+                for v in png_variants(g["b64"]):
+                    items.append(dict(v, image=label, px=f"{g['w']}x{g['h']}"))
+            else:
+                items.append({"name": "as sent", "mime": "image/png", "b64": g["b64"], "bytes": g["bytes"],
+                              "encode_ms": None, "image": label, "px": f"{g['w']}x{g['h']}"})
+    if not items:
+        return []
+    page = context.new_page()
+    try:
+        page.set_content("<html><body></body></html>")
+        res = page.evaluate(latency.DECODE_BENCH_JS,
+                            [[{"name": str(k), "b64": it["b64"], "mime": it["mime"]} for k, it in enumerate(items)],
+                             reps])
+    finally:
+        page.close()
+    for it, r in zip(items, res):
+        it.pop("b64")
+        it.update({k: round(r[k], 2) for k in ("show", "decode", "bitmap", "blob_url", "data_url")})
+    return items
 
 
 def fmt(x, unit=""):
@@ -262,6 +354,32 @@ def report(chapters: list[dict], args, meta: dict) -> str:
             md.append(f"| {c['chapter']} | {s['cell']} | {s['widget']} | {s['slider']} | {st['n']} | "
                       f"{st['silent']} | {fmt(st['p50'])} | {fmt(st['p90'])} | {fmt(st['max'])} | "
                       + " | ".join(fmt(st[k]) for k in latency.BREAKDOWN[:6]) + f" | {fmt(kb)} | {px} |")
+    if meta.get("decode"):
+        md += ["", "## The frontend's share: showing each widget's PNG in a blank page of the same browser", "",
+               f"One image per widget as the page showed it at the end (median of {args.decode_reps}): `show` = "
+               "what ipywidgets' ImageView does (Blob -> object URL -> src of an <img> in the document) until "
+               "img.decode() resolved and the next animation frame began; `decode` = img.decode() of a new "
+               "Image alone; `bitmap` = createImageBitmap(blob). `encode` = the time to encode that variant "
+               "in this (benchmark) process, an indication of the kernel's cost.", "",
+               "| image | variant | KB | encode ms | show ms | show as data: URL ms | decode ms | bitmap ms |",
+               "|---|---|---:|---:|---:|---:|---:|---:|"]
+        for it in meta["decode"]:
+            md.append(f"| {it['image']} | {it['name']} | {it['bytes'] / 1024:.1f} | {fmt(it['encode_ms'])} | "
+                      f"{fmt(it['show'])} | {fmt(it['data_url'])} | {fmt(it['decode'])} | {fmt(it['bitmap'])} |")
+        inlab = [(c["chapter"], r) for c in chapters for r in c.get("decode_in_lab", [])]
+        if inlab:
+            md += ["", "The same in the chapter's JupyterLab page (the <img> inside the notebook panel, median of 5):",
+                   "", "| chapter | widget | image px | KB | show ms | show as data: URL ms | decode ms | bitmap ms |",
+                   "|---|---|---|---:|---:|---:|---:|---:|"]
+            for ch, r in inlab:
+                md.append(f"| {ch[:2]} | {r['name']} | {r['px']} | {r['bytes'] / 1024:.1f} | {r['show']:.1f} | "
+                          f"{r['data_url']:.1f} | {r['decode']:.1f} | {r['bitmap']:.1f} |")
+        shown = [(c["chapter"], g) for c in chapters for g in c.get("pngs", [])]
+        if shown:
+            md += ["", "Image size vs the size the page shows it (devicePixelRatio "
+                   f"{shown[0][1]['dpr']:g}): " + "; ".join(
+                       f"{ch[:2]} {g['widget']} {g['w']}x{g['h']} shown {g['shown_w']}x{g['shown_h']}"
+                       for ch, g in shown) + "."]
     return "\n".join(md) + "\n"
 
 
@@ -271,6 +389,10 @@ def main(argv=None) -> int:
     ap.add_argument("--presses", type=int, default=5, help="key presses per slider (default 5)")
     ap.add_argument("--timeout", type=float, default=20, help="seconds a press may take (default 20)")
     ap.add_argument("--no-write", action="store_true", help="print only; keep benchmarks/results as it is")
+    ap.add_argument("--diagnose", action="store_true",
+                    help="also decode each widget's image re-encoded other ways (PNG levels/filters, palette, "
+                         "JPEG, fewer pixels): about a minute more")
+    ap.add_argument("--decode-reps", type=int, default=9, help="repetitions of each decode timing (default 9)")
     args = ap.parse_args(argv)
 
     notebooks = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
@@ -310,6 +432,8 @@ def main(argv=None) -> int:
                 protocol = lab.page.evaluate("window.__lat && window.__lat.protocol") if lab.page else None
                 version = b.version
                 lab.discard()
+                print("decoding the widgets' images in a blank page ...", flush=True)
+                decode = decode_bench(context, chapters, args.diagnose, args.decode_reps)
                 context.close()
                 b.close()
         finally:
@@ -318,17 +442,23 @@ def main(argv=None) -> int:
     meta = {"date": date, "wall_s": time.monotonic() - t0, "browser_version": version, "protocol": protocol,
             "uptime_before": uptime_before,
             "uptime_after": subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip(),
-            "load_samples": sampler.samples or [os.getloadavg()[0]],
+            "load_samples": sampler.samples or [os.getloadavg()[0]], "decode": decode,
             "command": "python benchmarks/bench_latency_browser.py " + " ".join(argv if argv is not None
                                                                               else sys.argv[1:])}
     text = report(chapters, args, meta)
     print("\n" + text)
-    if not args.no_write:
+    for c in chapters:
+        for g in c.get("pngs", []):
+            g.pop("b64", None)
+    data = json.dumps({"meta": meta, "chapters": chapters}, indent=1)
+    if args.no_write:
+        Path(tempfile.gettempdir(), "latency-browser.json").write_text(data)
+    else:
         RESULTS.mkdir(parents=True, exist_ok=True)
         old = MD.read_text() if MD.exists() else ""
         keep = old[old.index(FINDINGS):] if FINDINGS in old else ""
         MD.write_text(text + ("\n" + keep if keep else ""))
-        JSON.write_text(json.dumps({"meta": meta, "chapters": chapters}, indent=1))
+        JSON.write_text(data)
         print(f"written to {MD.relative_to(ROOT)} and {JSON.relative_to(ROOT)}")
     silent = any(s.get("presses") and s["summary"]["n"] == 0 for c in chapters for s in c["sliders"])
     return 1 if silent or any(c.get("error") for c in chapters) else 0

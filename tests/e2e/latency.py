@@ -123,6 +123,14 @@ INIT_JS = r"""
   }
   window.WebSocket = HookedWebSocket;
 
+  // main-thread tasks longer than 50 ms (the page could not run anything else meanwhile)
+  L.longtasks = [];
+  try {
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) if (L.armed) L.longtasks.push({start: e.startTime, duration: e.duration});
+    }).observe({type: 'longtask', buffered: false});
+  } catch (e) {}
+
   window.addEventListener('keydown', (e) => {
     // the last key press before the first message went out (a key that did not move the slider is
     // followed by another one)
@@ -216,7 +224,7 @@ INIT_JS = r"""
   L.arm = (cellIdx) => {
     const cells = L.panel ? L.panel.querySelectorAll('.jp-Cell') : [];
     L.cell = cells[cellIdx] || null;
-    L.t0 = null; L.tListener = null; L.key = null; L.msgs = []; L.imgs = []; L.errors = [];
+    L.t0 = null; L.tListener = null; L.key = null; L.msgs = []; L.imgs = []; L.errors = []; L.longtasks = [];
     L.armed = true;
   };
 
@@ -229,6 +237,7 @@ INIT_JS = r"""
       L.armed = false;
       resolve({reason, t0: L.t0, t_listener: L.tListener, key: L.key, protocol: L.protocol,
                msgs: L.msgs.slice(), imgs: L.imgs.map(e => Object.assign({}, e)), errors: L.errors.slice(),
+               longtasks: L.longtasks.slice(),
                pending: L.pending, t_end: now()});
     };
     const timer = setInterval(() => {
@@ -289,6 +298,12 @@ def analyse(raw: dict | None) -> dict:
     out["image_msgs"] = len(image_msgs)
     out["echo_msgs"] = sum(1 for m in recv if m.get("method") == "echo_update")
     out["img_changes"] = len(imgs)
+    kinds: dict[str, int] = {}
+    for m in recv:          # what arrived for this press, e.g. {'status': 2, 'comm_msg update': 3}
+        k = f"{m.get('type')} {m['method']}" if m.get("method") else str(m.get("type"))
+        kinds[k] = kinds.get(k, 0) + 1
+    out["recv_kinds"] = kinds
+    out["recv_bytes"] = sum(m.get("size") or 0 for m in recv)
     if t0 is None:
         out["status"] = "no key press seen"
         return out
@@ -325,6 +340,10 @@ def analyse(raw: dict | None) -> dict:
         if busy:
             out["busy_to_image"] = _r(img_msg["t"] - busy["t"])
         out["image_to_src"] = _r(pick["t_src"] - img_msg["t"])
+    # main-thread time taken by long tasks (> 50 ms) between the key press and the frame
+    lt = raw.get("longtasks") or []
+    out["longtask_ms"] = _r(sum(max(0.0, min(e["start"] + e["duration"], pick["t_raf"]) - max(e["start"], t0))
+                                for e in lt))
     out["src_to_decoded"] = _r(pick["t_dec"] - pick["t_src"])
     out["decoded_to_frame"] = _r(pick["t_raf"] - pick["t_dec"])
     kernel = out.get("send_to_image")
@@ -334,7 +353,7 @@ def analyse(raw: dict | None) -> dict:
 
 
 BREAKDOWN = ["key_to_send", "send_to_busy", "busy_to_image", "image_to_src", "src_to_decoded",
-             "decoded_to_frame", "kernel", "frontend"]
+             "decoded_to_frame", "kernel", "frontend", "longtask_ms"]
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -359,3 +378,76 @@ def summarise(presses: list[dict]) -> dict:
         vals = [p[part] for p in ok if p.get(part) is not None]
         s[part] = _r(statistics.median(vals)) if vals else None
     return s
+
+
+# --- frontend diagnosis (benchmarks/bench_latency_browser.py) ------------------------------------------
+
+# The PNG each widget <img> of the given cells shows now (base64), its pixel size and the size it is shown at.
+GRAB_JS = """
+async ([sel, cells]) => {
+  const all = [...document.querySelectorAll(sel + ' .jp-Cell')];
+  const out = [];
+  for (const ci of cells) {
+    const cell = all[ci];
+    if (!cell) continue;
+    for (const img of cell.querySelectorAll('.jp-OutputArea-output img')) {
+      if (!img.src.startsWith('blob:')) continue;
+      const buf = await (await fetch(img.src)).arrayBuffer();
+      let s = '';
+      const u = new Uint8Array(buf);
+      for (let i = 0; i < u.length; i += 0x8000) s += String.fromCharCode.apply(null, u.subarray(i, i + 0x8000));
+      out.push({cell: ci, b64: btoa(s), bytes: u.length, w: img.naturalWidth, h: img.naturalHeight,
+                shown_w: img.clientWidth, shown_h: img.clientHeight, dpr: window.devicePixelRatio});
+    }
+  }
+  return out;
+}
+"""
+
+# For each {name, b64, mime}: the median time to show it the way ipywidgets' ImageView does (Blob ->
+# object URL -> src of an <img> in the document -> img.decode() -> next animation frame), the decode
+# alone (img.decode() of a new Image) and createImageBitmap (off the main thread).
+DECODE_BENCH_JS = """
+async ([items, reps]) => {
+  const now = () => performance.now();
+  const med = (a) => { const v = a.slice().sort((x, y) => x - y); return v[Math.floor(v.length / 2)]; };
+  const frame = () => new Promise(r => requestAnimationFrame(() => r(now())));
+  const shown = document.createElement('img');
+  (document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-viewport, .jp-NotebookPanel:not(.lm-mod-hidden)') || document.body).appendChild(shown);
+  const out = [];
+  for (const it of items) {
+    const bin = atob(it.b64);
+    const u = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) u[i] = bin.charCodeAt(i);
+    const r = {name: it.name, bytes: u.length, show: [], decode: [], bitmap: [], blob_url: [], data_url: []};
+    const dataUrl = `data:${it.mime};base64,${it.b64}`;
+    for (let k = 0; k < reps + 2; k++) {
+      let t = now();
+      const blob = new Blob([u], {type: it.mime});
+      const url = URL.createObjectURL(blob);
+      const tUrl = now() - t;
+      t = now();
+      const old = shown.src;
+      shown.src = url;
+      if (old) URL.revokeObjectURL(old);
+      await shown.decode();
+      await frame();
+      const tShow = now() - t;
+      const img = new Image();
+      const url2 = URL.createObjectURL(blob);
+      t = now(); img.src = url2; await img.decode(); const tDec = now() - t;
+      URL.revokeObjectURL(url2);
+      t = now(); const bm = await createImageBitmap(blob); const tBm = now() - t; bm.close();
+      await frame();
+      t = now(); shown.src = dataUrl; await shown.decode(); await frame(); const tData = now() - t;
+      if (k >= 2) { r.show.push(tShow); r.decode.push(tDec); r.bitmap.push(tBm); r.blob_url.push(tUrl);
+                    r.data_url.push(tData); }
+      await frame();
+    }
+    out.push({name: r.name, bytes: r.bytes, show: med(r.show), decode: med(r.decode), bitmap: med(r.bitmap),
+              blob_url: med(r.blob_url), data_url: med(r.data_url)});
+  }
+  shown.remove();
+  return out;
+}
+"""

@@ -16,7 +16,8 @@ A last test runs the same checks on a generated notebook with known faults and r
 reported, so a change in JupyterLab's page cannot make the chapter tests pass by seeing nothing.
 Screenshots go to tests/e2e/screenshots/ (git-ignored): NN_name_widgetK.png (each cell with a slider,
 after Run All), NN_name_widgetK_moved.png (after the sliders moved) and NN_name_end.png; timings to
-screenshots/timings.json. `python tests/e2e/update_readme_images.py` copies the README pictures to
+screenshots/timings.json; each slider press's key-to-pixel latency, timed in the page by latency.py, to
+screenshots/latency.json (recorded, never asserted: benchmarks/bench_latency_browser.py measures it). `python tests/e2e/update_readme_images.py` copies the README pictures to
 docs/img/.
 
 Run alone:  .venv-dev/bin/pytest tests/e2e -v          (about 20-40 s per chapter)
@@ -30,6 +31,8 @@ import warnings
 from pathlib import Path
 
 import pytest
+
+import latency   # tests/e2e/latency.py: key-to-pixel timing in the page (recorded, never asserted)
 
 ROOT = Path(__file__).resolve().parents[2]
 CHAPTERS = ROOT / "chapters"
@@ -296,6 +299,7 @@ class LabPage:
                 self.discard()
         self.server.fresh_kernels()
         self.page = self.context.new_page()
+        latency.install(self.page)
         self.page.set_default_timeout(30_000)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)[:300]))
         self.page.on("console", self._console)
@@ -399,9 +403,14 @@ def check_notebook(lab, lab_server, rel_path: str, n_code: int, name: str, scree
         t2 = time.monotonic()
         sliders = page.locator(SLIDER)
         n_sliders = sliders.count()
+        latencies: list[dict] = []
+        latency.start(page)
         for i in range(n_sliders):
-            problems += move_slider(page, sliders.nth(i), i, log, redraw_timeout)
+            problems += move_slider(page, sliders.nth(i), i, log, redraw_timeout, latencies)
         timing["sliders_s"] = round(time.monotonic() - t2, 1)
+        # key-to-pixel latency of the one press per slider, timed in the page: recorded, not asserted
+        # (speed targets live in benchmarks/bench_latency_browser.py)
+        _update_json("latency.json", name, {"summary": latency.summarise(latencies), "presses": latencies})
         timing["sliders"] = n_sliders
         wait_until(lambda: kernel_idle(page), 30)
         for k, ci in enumerate(slider_cells, 1):
@@ -495,8 +504,10 @@ def settle(page, plots, timeout: float = REDRAW_TIMEOUT) -> None:
         time.sleep(0.25)
 
 
-def move_slider(page, slider, i: int, log: list[str], timeout: float = REDRAW_TIMEOUT) -> list[str]:
-    """Move one slider by keyboard; return the problems found (empty if a plot in its cell redrew)."""
+def move_slider(page, slider, i: int, log: list[str], timeout: float = REDRAW_TIMEOUT,
+                latencies: list[dict] | None = None) -> list[str]:
+    """Move one slider by keyboard; return the problems found (empty if a plot in its cell redrew).
+    With `latencies`, the press's key-to-pixel time measured in the page is appended to it."""
     label = slider.locator(".widget-label").first
     desc = (label.inner_text().strip() if label.count() else "") or f"slider #{i + 1} (no description)"
     what = f"slider '{desc}'"
@@ -519,6 +530,8 @@ def move_slider(page, slider, i: int, log: list[str], timeout: float = REDRAW_TI
     v0 = value()
     handle.scroll_into_view_if_needed()
     handle.focus()
+    armed = latencies is not None and latency.arm(page, slider.evaluate(
+        "(s, sel) => [...document.querySelectorAll(sel)].indexOf(s.closest('.jp-Cell'))", f"{latency.PANEL} .jp-Cell"))
     for key in ("ArrowRight", "ArrowLeft"):      # ArrowLeft when the slider sits at its maximum
         handle.press(key)
         if wait_until(lambda: value() != v0, 1.5, 0.1):
@@ -534,6 +547,8 @@ def move_slider(page, slider, i: int, log: list[str], timeout: float = REDRAW_TI
             page.wait_for_timeout(60)
         wait_until(changed, timeout, 0.25)
     v0, v1 = v0[1] or v0[0], value()[1] or value()[0]
+    if armed:
+        latencies.append(dict(latency.analyse(latency.collect(page)), slider=desc))
     if changed():
         settle(page, plots)
         return []
