@@ -167,7 +167,7 @@ def course_status(chapters_dir: str | Path = "chapters", progress_path: str | Pa
     out = []
     for number in sorted(set(files) | set(checks_modules())):
         path = files.get(number)
-        title, summary, goals = chapter_header(path) if path else (f"Chapter {int(number)}", "", [])
+        title, summary, goals = chapter_header(path) if path else ("", "its notebook is not written yet", [])
         ch = ChapterStatus(number, path.stem if path else "", title, summary, goals,
                            f"{chapters_dir.name}/{path.stem}.ipynb" if path else "")
         try:

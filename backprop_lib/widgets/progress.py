@@ -55,8 +55,8 @@ def render(status: list[overview.ChapterStatus], progress_file: Path | None = No
         nxt = ""
     rows = []
     for c in status:
-        link = (f"<a href='{html.escape(c.notebook)}' data-chapter='{c.number}'>Chapter {int(c.number)} · "
-                f"{_text(c.title)}</a>" if c.notebook else f"Chapter {int(c.number)} · {_text(c.title)}")
+        name = f"Chapter {int(c.number)}" + (f" · {_text(c.title)}" if c.title else "")
+        link = f"<a href='{html.escape(c.notebook)}' data-chapter='{c.number}'>{name}</a>" if c.notebook else name
         goals = "".join(f"<li>{_text(g)}</li>" for g in c.goals)
         about = _text(c.summary) + (f"<details><summary>In this chapter you will</summary><ul>{goals}</ul>"
                                     f"</details>" if len(c.goals) > 1 else "")
@@ -68,8 +68,8 @@ def render(status: list[overview.ChapterStatus], progress_file: Path | None = No
         else:
             ex = "no exercises"
         rows.append(f"<tr data-chapter='{c.number}'><td style='text-align:left;vertical-align:top;"
-                    f"white-space:nowrap'>{link}</td><td style='text-align:left;vertical-align:top;"
-                    f"max-width:420px'>{about}</td><td style='text-align:left;vertical-align:top'>{ex}</td></tr>")
+                    f"min-width:160px;max-width:240px'>{link}</td><td style='text-align:left;vertical-align:top;"
+                    f"max-width:460px'>{about}</td><td style='text-align:left;vertical-align:top'>{ex}</td></tr>")
     where = (f"<p style='color:#57606a;font-size:12px'>Kept on this computer only, in "
              f"<code>{html.escape(str(progress_file))}</code>.</p>" if progress_file else "")
     return (f"<div class='backprop-progress'><p style='font-size:16px'><b data-total='{done}/{total}'>{done} of "

@@ -14,6 +14,8 @@ The chapters are served from a temporary copy by a private JupyterLab (see conft
 reused from chapter to chapter (JupyterLab itself loads once), with a fresh kernel for every chapter.
 A last test runs the same checks on a generated notebook with known faults and requires that each is
 reported, so a change in JupyterLab's page cannot make the chapter tests pass by seeing nothing.
+The start page (start.ipynb) has a test of its own: Run All without errors, every exercise "not yet",
+a pass recorded meanwhile shown by its Refresh button, a chapter link that opens the chapter.
 Screenshots go to tests/e2e/screenshots/ (git-ignored): NN_name_widgetK.png (each cell with a slider,
 after Run All), NN_name_widgetK_moved.png (after the sliders moved) and NN_name_end.png; timings to
 screenshots/timings.json; each slider press's key-to-pixel latency, timed in the page by latency.py, to
@@ -558,3 +560,48 @@ def move_slider(page, slider, i: int, log: list[str], timeout: float = REDRAW_TI
     if not before:
         return [f"{what} ({v0} -> {v1}) has no plot in its cell and no plot anywhere changed"]
     return [f"{what} moved {v0} -> {v1}, but no plot changed within {timeout:.0f} s"]
+
+
+# The start page (start.ipynb, what `./course.sh lab` opens): no images or sliders, so it gets its own test.
+def test_start_page_in_browser(lab, lab_server, screenshot_dir):
+    """Run All on the start page: no error, a table with every exercise 'not yet' in the server's fresh
+    progress file; a pass recorded meanwhile shows after Refresh (in place, one table); a chapter link
+    opens that chapter in a JupyterLab tab."""
+    import os
+    import shutil
+
+    from backprop_lib import progress
+
+    for name in ("start.ipynb", "start.py"):
+        shutil.copy2(ROOT / name, lab_server.root / name)
+    lab_server.copy_chapters()
+    pfile = Path(os.environ["BACKPROP_PROGRESS_FILE"])    # the root conftest's; the server inherited it
+    progress.reset(pfile)
+    log: list[str] = []
+    page = lab.open("start.ipynb", "e2e-start", log)
+    try:
+        page.wait_for_selector(".jp-NotebookPanel", timeout=OPEN_TIMEOUT * 1000)
+        assert wait_until(lambda: (dismiss_dialogs(page, log), kernel_idle(page))[1], OPEN_TIMEOUT), "kernel not idle"
+        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        state = wait_for_run(page, _code_cell_count(ROOT / "start.ipynb"), RUN_TIMEOUT, log)
+        assert state and state["status"] == "idle", f"Run All did not finish: {state}"
+        page.wait_for_selector(".backprop-progress", timeout=30_000)
+        found = page.evaluate(PROBLEMS_JS)
+        assert not found["errors"] and not found["widgets"], found
+        passed = page.locator("[data-exercise][data-passed='true']")
+        assert page.locator("[data-exercise]").count() >= 30 and passed.count() == 0
+        page.screenshot(path=str(screenshot_dir / "start_page.png"))
+        progress.record_pass("ch01.ex1", "01", "neuron_forward", path=pfile)
+        page.locator("button:has-text('Refresh')").click()
+        wait_until(lambda: passed.count() == 1, 20)
+        assert passed.count() == 1 and passed.first.get_attribute("data-exercise") == "ch01.ex1", \
+            "Refresh did not show the new pass"
+        assert page.locator(".backprop-progress").count() == 1, "Refresh added a second table"
+        page.locator("a[data-chapter='01']").click()
+        assert wait_until(lambda: "01_perceptron.ipynb" in page.locator(".lm-TabBar-tabLabel").all_inner_texts(), 30), \
+            "the chapter link did not open chapter 1 in JupyterLab"
+        assert not lab.errors, f"JavaScript errors: {lab.errors}"
+    finally:
+        progress.reset(pfile)
+        lab.discard()
+        lab_server.fresh_kernels()
