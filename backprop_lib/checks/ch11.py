@@ -854,8 +854,7 @@ def reference_accuracy(params, data=None) -> float:
 
 def check_training(settings, namespace=None, hidden: bool = False):
     """Train the network made of the student's functions (looked up by name in `namespace`, the notebook's
-    globals()) with `settings`, and grade its test accuracy (>= 95%, by the course's forward pass). Returns the
-    trained YourNetwork."""
+    globals()) with `settings`, and grade its test accuracy (>= 95%, by the course's forward pass)."""
     ex = EX6
     if settings is None:
         ex.not_written("settings is still None.")
@@ -891,7 +890,7 @@ def check_training(settings, namespace=None, hidden: bool = False):
         if not hidden:
             ex.passed(f"your network, made only of your functions, reaches {acc:.1%} test accuracy after {h.epochs} "
                       f"epochs ({seconds:.1f} s here); the goal was {TARGET:.0%}.")
-        return net
+        return
     loss = np.array(h.loss)
     message = (what + f"test accuracy {acc:.1%} after {h.epochs} epochs (training accuracy {h.train_acc[-1]:.1%}, "
                f"training loss from {loss[0]:.3f} to {loss[-1]:.3f}); the goal is {TARGET:.0%}.")

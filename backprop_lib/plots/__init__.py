@@ -9,11 +9,14 @@ Pyplot is never used; every figure is a plain `matplotlib.figure.Figure` (see `n
     conv      touch_diagram: which input touches which output in a correlation (chapter 8)
     loss_race LossRacePlot: squared error against cross-entropy from one saturated start (chapter 6)
     debugger  debug_heatmap: where a backward pass first goes wrong, as a heat map of got - expected
+    capstone  CapstonePlot, capstone_figure: a training run of chapter 11's network (loss, accuracy, gradient
+              norms, misclassified digits)
 
 Everything is re-exported here: `from backprop_lib import plots; plots.LossPlot(...)`.
 """
 from .core import (CLASS_COLORS, LAYER_CMAP, BoundaryPlot, GradNormPlot, LossPlot, decision_boundary, figure_png,
                    loss_curve, new_figure)
+from .capstone import CapstonePlot, capstone_figure
 from .conv import touch_diagram
 from .curvature import SurfacePlot
 from .debugger import debug_heatmap
@@ -23,4 +26,4 @@ from .loss_race import LossRacePlot
 
 __all__ = ["CLASS_COLORS", "LAYER_CMAP", "new_figure", "figure_png", "LossPlot", "BoundaryPlot", "GradNormPlot",
            "loss_curve", "decision_boundary", "touch_diagram", "DescentPlot", "GraphPlot", "draw_graph", "SurfacePlot",
-           "LossRacePlot", "debug_heatmap"]
+           "LossRacePlot", "debug_heatmap", "CapstonePlot", "capstone_figure"]

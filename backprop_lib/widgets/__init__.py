@@ -15,9 +15,11 @@ re-exports, so `from backprop_lib.widgets import Playground` works for every vie
     cnn         CNNView                                        (chapter 8)
     autodiff    AutodiffView                                   (chapter 9)
     curvature   CurvatureExplorer                              (chapter 10)
+    capstone    CapstoneView                                   (chapter 11)
     progress    ProgressPage                                   (the start page, start.ipynb)
 """
 from .autodiff import AutodiffView
+from .capstone import CapstoneView
 from .base import FigureView, ShowsWidget, TrainingControls, TrainingViewBase, locked, status_html
 from .chain_rule import FiniteDifferenceExplorer, GraphStepper
 from .cnn import CNNView
@@ -35,4 +37,4 @@ from .training import TrainingView
 __all__ = ["FigureView", "ShowsWidget", "TrainingControls", "TrainingViewBase", "locked", "status_html", "TrainingView",
            "SigmoidExplorer", "DescentExplorer", "FiniteDifferenceExplorer", "GraphStepper", "Playground",
            "SoftmaxView", "DigitsView", "LossRaceView", "ConvView", "CNNView", "AutodiffView", "CurvatureExplorer",
-           "ProgressPage"]
+           "ProgressPage", "CapstoneView"]
