@@ -26,7 +26,7 @@
 # code cell, collapsed, so that you can look once you have tried. A check counts here when it passes
 # with *your* code: write your version in a new cell (or replace the whole collapsed cell, including its
 # `### BEGIN SOLUTION` line) and run the check cell below it. A check that passed only with the
-# course's solution shows as "not yet (only the course's solution was checked)".
+# course's solution cell shows as "not yet (passed only with the code in the course's solution cell)".
 #
 # **Where it is kept.** In one small file on this computer (its path is under the table); nothing is
 # sent anywhere. To start again from zero, run `from backprop_lib import progress; progress.reset()`

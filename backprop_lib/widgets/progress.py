@@ -32,8 +32,8 @@ def _exercise_line(e: overview.ExerciseStatus) -> str:
     if e.passed:
         state = f"<b style='color:#1a7f37'>{PASSED_MARK}</b>"
     elif e.solution_ran:
-        state = (f"<span style='color:#9a6700'>{NOT_YET_MARK}</span> <small>(only the course's solution "
-                 f"was checked)</small>")
+        state = (f"<span style='color:#9a6700'>{NOT_YET_MARK}</span> <small>(passed only with the code in "
+                 f"the course's solution cell)</small>")
     else:
         state = f"<span style='color:#57606a'>{NOT_YET_MARK}</span>"
     return (f"<li data-exercise='{e.key}' data-passed='{str(e.passed).lower()}'>Exercise {e.number} · "
