@@ -198,8 +198,10 @@ def test_binder_env_passes_the_library_tests(binder_env):
 @pytest.mark.skipif(not CHAPTER_NOTEBOOKS, reason="no chapters yet")
 def test_binder_env_runs_every_chapter(binder_env):
     """Every chapter (not just chapter 1): this is where a chapter that imports a package missing from
-    requirements.txt (the developers' venv has scipy, sklearn, nbgrader, ...) fails."""
+    requirements.txt (the developers' venv has scipy, sklearn, nbgrader, ...) fails. The start page
+    (start.ipynb, where the Binder badge lands) runs too."""
     repo = binder_env["repo"]
     notebooks = sorted(str(p.relative_to(repo)) for p in (repo / "chapters").glob("[0-9][0-9]_*.ipynb"))
+    notebooks += ["start.ipynb"] if (repo / "start.ipynb").exists() else []
     _run([binder_env["venv"] / "bin" / "python", "-m", "pytest", "-q", "-p", "no:cacheprovider",
           "--nbval-lax", *notebooks], cwd=repo, env=binder_env["env"])
