@@ -76,7 +76,7 @@ def load(path: str | Path | None = None) -> dict[str, dict]:
     """The recorded passes, {exercise key: record}; {} if the file is missing, unreadable or corrupt."""
     try:
         return _parse(Path(path or progress_file()).read_text(encoding="utf-8"))
-    except (OSError, ValueError, UnicodeDecodeError, AttributeError):
+    except Exception:            # missing, unreadable, corrupt, or no home folder to look in
         return {}
 
 

@@ -94,7 +94,11 @@ class ProgressPage:
         return overview.course_status(self.chapters_dir, self.progress_path)
 
     def html(self) -> str:
-        return render(self.status(), Path(self.progress_path or progress.progress_file()))
+        try:
+            where = Path(self.progress_path or progress.progress_file())
+        except RuntimeError:                  # no home folder: nothing can be recorded either
+            where = None
+        return render(self.status(), where)
 
     def refresh(self, *_) -> None:
         """Read the progress file again and redraw the table."""
