@@ -8,6 +8,11 @@ because it is still an error nbgrader's autograder scores the cell 0. The marks 
 with ANSI colour inside a kernel (JupyterLab and nbgrader's feedback HTML both render it), so nothing
 depends on an emoji font (a stock Debian Chromium shows ✅/❌ as empty boxes).
 
+A pass is also noted on this computer for the start page (``_record_pass`` -> ``backprop_lib.progress``):
+the exercise is the one the running ``chNN.check_*`` function names (``exercise_of``); nothing is noted
+in a grading run or an nbgrader course folder, and a pass of the code in the chapter's own solution cell
+(still marked ``### BEGIN SOLUTION``) is noted as the course's, not the student's. It never raises.
+
 The hint ladder
 ---------------
 Every exercise has an ``Exercise`` object that owns its feedback. Failures of the same exercise climb a
