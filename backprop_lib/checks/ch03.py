@@ -325,8 +325,9 @@ def check_standardise(fn, hidden: bool = False) -> None:
            f"with means 20, -3 and 100 and spreads 5, 0.5 and 10 (plus a column of ones for the intercept), the "
            f"Hessian X^T X / n has condition number {before:.3g}; on your standardised columns it is "
            f"{after:.3g}. Centring decouples the intercept, dividing gives every feature curvature 1; what "
-           f"remains is the features' correlation (here small: the correlation matrix has condition number "
-           f"{corr[-1] / corr[0]:.3g}), which standardising cannot remove.")
+           f"remains is how much the features rise and fall together, their correlation: it sits off the "
+           f"diagonal of H, standardising cannot remove it, and here it is small (the matrix of the features' "
+           f"correlations has the same condition number, {corr[-1] / corr[0]:.3g}).")
 
 
 __all__ = ["check_linreg_gradient", "check_momentum_step", "check_lr_max", "check_standardise"]
