@@ -436,3 +436,22 @@ def test_the_course_opens_on_the_start_page():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "urlpath=lab/tree/start.ipynb" in readme
     assert re.search(r'jupyter" lab .*"\$@" start\.ipynb', (ROOT / "course.sh").read_text())
+
+
+def test_a_chapter_whose_checks_do_not_import_yet_does_not_hide_the_others(tmp_path, monkeypatch):
+    """A chapter being written may have a checks module that fails to import: the page says so for that
+    chapter and lists every other chapter's exercises."""
+    real = overview.exercises
+
+    def broken(number):
+        if number == "01":
+            raise SyntaxError("invalid syntax (ch01.py, line 3)")
+        return real(number)
+    monkeypatch.setattr(overview, "exercises", broken)
+    status = overview.course_status(CHAPTERS, tmp_path / "progress.json")
+    first = status[0]
+    assert first.number == "01" and not first.exercises and "SyntaxError" in first.problem
+    assert all(c.exercises for c in status[1:] if c.number in overview.checks_modules())
+    from backprop_lib.widgets.progress import render
+    page = render(status)
+    assert "its checks could not be loaded (SyntaxError" in page and "data-exercise='ch02.ex1'" in page

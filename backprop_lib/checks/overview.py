@@ -164,14 +164,14 @@ def course_status(chapters_dir: str | Path = "chapters", progress_path: str | Pa
     chapters_dir = Path(chapters_dir)
     files = chapter_files(chapters_dir)
     records = _progress.load(progress_path)
-    out = []
-    for number in sorted(set(files) | set(checks_modules())):
+    out, modules = [], set(checks_modules())
+    for number in sorted(set(files) | modules):
         path = files.get(number)
         title, summary, goals = chapter_header(path) if path else ("", "its notebook is not written yet", [])
         ch = ChapterStatus(number, path.stem if path else "", title, summary, goals,
                            f"{chapters_dir.name}/{path.stem}.ipynb" if path else "")
         try:
-            found = exercises(number) if number in checks_modules() else []
+            found = exercises(number) if number in modules else []
         except Exception as e:                 # a chapter being written: show the others
             found, ch.problem = [], f"its checks could not be loaded ({type(e).__name__}: {e})"
         for ex in found:
