@@ -767,4 +767,5 @@ ch10.check_neuron_hvp(neuron_hvp, hidden=True)
 # network's minimum; methods such as conjugate gradients solve $H\boldsymbol\Delta = -\mathbf g$ from HVPs
 # alone, one way to take Newton-type steps when $H$ is too big to form.
 #
-# **Back to the start:** [Chapter 1 · The perceptron](01_perceptron.ipynb).
+# **Next:** [Chapter 11 · Capstone](11_capstone.ipynb) puts every piece of the course together: a network made
+# only of your own functions, trained on the digits.
