@@ -10,7 +10,7 @@ from backprop_lib.widgets import DigitsView, SoftmaxView
 
 @pytest.fixture(scope="module")
 def digits_view():
-    return DigitsView(hidden=8, lr=0.3, initial_epochs=2, epochs_per_frame=1)
+    return DigitsView(hidden=8, lr=0.3, initial_epochs=2, epochs_per_frame=1, initial_budget=None)   # exact runs
 
 
 def test_softmax_view_initial_state():

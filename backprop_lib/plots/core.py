@@ -12,6 +12,8 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
+from .fast import ladder_ceil, nice_ceil, nice_floor
+
 CLASS_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
                 "#bcbd22", "#17becf"]
 LAYER_CMAP = "viridis"
@@ -34,8 +36,10 @@ def figure_png(fig: Figure) -> bytes:
 class LossPlot:
     """Training (and optional test) loss per epoch on a log scale."""
 
-    def __init__(self, ax, title: str = "loss", log: bool = True, test: bool = False):
+    def __init__(self, ax, title: str = "loss", log: bool = True, test: bool = False, stepped: bool = False):
         self.ax = ax
+        self.stepped = stepped      # limits in steps (1-2-5 numbers): a live view's background survives
+        self.limits = None
         (self.train_line,) = ax.plot([], [], color="C0", lw=1.8, label="train")
         self.test_line = ax.plot([], [], color="C1", lw=1.5, ls="--", label="test")[0] if test else None
         ax.set_xlabel("epoch")
@@ -58,10 +62,19 @@ class LossPlot:
             values.append(test_loss)
         finite = np.concatenate(values)
         finite = finite[np.isfinite(finite) & (finite > 0)]
+        if self.stepped:
+            x_max = ladder_ceil(max(loss.size, 10) + 0.5)
+            self.ax.set_xlim(0, x_max)
+            ylim = (nice_floor(finite.min() / 1.2), nice_ceil(finite.max() * 1.2)) if finite.size else None
+            if ylim is not None:
+                self.ax.set_ylim(*ylim)
+            self.limits = (x_max, ylim)
+            return
         self.ax.set_xlim(0, max(loss.size, 1) + 0.5)
         if finite.size:
             lo, hi = finite.min(), finite.max()
             self.ax.set_ylim(lo / 1.5, hi * 1.5 if hi > lo else lo * 2)
+        self.limits = (self.ax.get_xlim(), self.ax.get_ylim())
 
 
 class BoundaryPlot:
@@ -74,7 +87,7 @@ class BoundaryPlot:
     def __init__(self, ax, X, y, resolution: int = 80, margin: float = 0.4, title: str = "decision boundary"):
         X = np.asarray(X, dtype=float)
         y = np.asarray(y).astype(int)
-        self.ax, self.resolution = ax, resolution
+        self.ax, self.resolution, self.margin = ax, resolution, margin
         self.n_classes = max(int(y.max()) + 1, 2)
         lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
         self.extent = (lo[0], hi[0], lo[1], hi[1])
@@ -92,6 +105,19 @@ class BoundaryPlot:
         ax.set_title(title)
         ax.set_xticks([])
         ax.set_yticks([])
+
+    def reframe(self, X) -> None:
+        """Fit the grid and the axes to new points X (same classes): a live view changing its data set
+        keeps its artists."""
+        X = np.asarray(X, dtype=float)
+        lo, hi = X.min(axis=0) - self.margin, X.max(axis=0) + self.margin
+        self.extent = (lo[0], hi[0], lo[1], hi[1])
+        r = self.resolution
+        gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], r), np.linspace(lo[1], hi[1], r))
+        self.grid = np.c_[gx.ravel(), gy.ravel()]
+        self.image.set_extent(self.extent)
+        self.ax.set_xlim(lo[0], hi[0])
+        self.ax.set_ylim(lo[1], hi[1])
 
     def set_points(self, X, y) -> None:
         """Show other points (e.g. the test set) over the same regions."""

@@ -19,6 +19,16 @@ def nice_ceil(v: float) -> float:
     return 10.0 ** (k + 1)
 
 
+def ladder_ceil(v: float) -> float:
+    """The smallest number of the form {1, 1.5, 2, 3, 5, 7} x 10^k that is >= v (v > 0): finer than
+    nice_ceil, for an axis that should not waste more than a third of its length."""
+    k = math.floor(math.log10(v))
+    for m in (1.0, 1.5, 2.0, 3.0, 5.0, 7.0, 10.0):
+        if m * 10.0 ** k >= v * (1 - 1e-12):
+            return m * 10.0 ** k
+    return 10.0 ** (k + 1)
+
+
 def nice_floor(v: float) -> float:
     """The largest number of the form {1, 2, 5} x 10^k that is <= v (v > 0)."""
     k = math.floor(math.log10(v))

@@ -30,18 +30,24 @@ class GraphPlot:
         self.pos = graph.layout()
         self.k = None
         self.circles, self.symbols, self.value_texts, self.grad_texts = {}, {}, {}, {}
-        self.edges, self.edge_texts = {}, {}
+        self.edges, self.edge_texts, self.overlays = {}, {}, {}
         for n in graph.nodes:
             x, y = self.pos[n.name]
             for p in n.parents:
                 (x0, y0), key = self.pos[p.name], (p.name, n.name)
                 length = math.hypot(x - x0, y - y0) or 1.0
                 ux, uy = (x - x0) / length, (y - y0) / length
-                arrow = FancyArrowPatch((x0 + radius * ux, y0 + radius * uy), (x - radius * ux, y - radius * uy),
+                ends = (x0 + radius * ux, y0 + radius * uy), (x - radius * ux, y - radius * uy)
+                arrow = FancyArrowPatch(*ends,
                                         arrowstyle="-|>", mutation_scale=11, lw=1.2, color="#9e9e9e",
                                         shrinkA=0, shrinkB=1, zorder=1)
                 self.edges[key] = arrow
                 ax.add_patch(arrow)
+                # the highlighted edge is a red arrow drawn over the grey one (a separate artist, so a
+                # live view can redraw the highlight without redrawing the graph)
+                self.overlays[key] = ax.add_patch(FancyArrowPatch(
+                    *ends, arrowstyle="-|>", mutation_scale=11,
+                    lw=2.2, color=ACTIVE_COLOR, shrinkA=0, shrinkB=1, zorder=1.5, visible=False))
                 self.edge_texts[key] = ax.text((x0 + x) / 2, (y0 + y) / 2, "", ha="center", va="center",
                                                fontsize=fontsize - 1, color=GRAD_COLOR, zorder=5, linespacing=1.1,
                                                bbox=dict(boxstyle="round,pad=0.15", fc="white", ec=GRAD_COLOR,
@@ -67,6 +73,8 @@ class GraphPlot:
                                                    fontsize=fontsize, color=VALUE_COLOR, bbox=box)
                 self.grad_texts[n.name] = ax.text(x, y - radius - 0.08, "", ha="center", va="top", zorder=6,
                                                   fontsize=fontsize, color=GRAD_COLOR, bbox=box)
+        # the ring around the node being processed (drawn over its circle)
+        self.ring = ax.add_patch(Circle((0, 0), radius, fill=False, ec=ACTIVE_COLOR, lw=2.6, zorder=3.5, visible=False))
         xs = [p[0] for p in self.pos.values()]
         ys = [p[1] for p in self.pos.values()]
         ax.set_xlim(min(xs) - 3.0, max(xs) + 1.0)      # room for the leaves' labels on the left
@@ -75,6 +83,15 @@ class GraphPlot:
         ax.axis("off")
         self.caption = ax.text(0.5, 0.01, "", transform=ax.transAxes, ha="center", va="bottom",
                                fontsize=fontsize, linespacing=1.3)
+
+    @property
+    def dynamic(self) -> list:
+        """The artists a backward step changes (for a view that blits them over a cached background):
+        the gradients, the highlight (ring, red edges and their labels) and the caption. The circles,
+        their symbols, the grey edges and the forward values do not change with the step (the values
+        change only with the inputs: make them part of the background's key)."""
+        return [*self.overlays.values(), *self.edge_texts.values(), self.ring, *self.grad_texts.values(),
+                self.caption]
 
     @property
     def n_steps(self) -> int:
@@ -97,12 +114,11 @@ class GraphPlot:
             self.value_texts[n.name].set_text(f"{n.name} = {format_number(n.value)}" if shown else "")
             self.grad_texts[n.name].set_text(f"\u2202{o}/\u2202{n.name} = {format_number(n.grad)}"
                                              if n.name in reached and n.kind != "const" else "")
-            active = current is not None and current.node is n
-            self.circles[n.name].set_edgecolor(ACTIVE_COLOR if active else "#616161")
-            self.circles[n.name].set_linewidth(2.6 if active else 1.2)
-        for key, arrow in self.edges.items():
-            arrow.set_color("#9e9e9e")
-            arrow.set_linewidth(1.2)
+        self.ring.set_visible(current is not None)
+        if current is not None:
+            self.ring.set_center(self.pos[current.node.name])
+        for key, overlay in self.overlays.items():
+            overlay.set_visible(False)
             self.edge_texts[key].set_visible(False)
         if current is None and k == len(steps):
             grads = ", ".join(f"\u2202{o}/\u2202{n.name} = {format_number(n.grad)}" for n in self.graph.inputs)
@@ -117,8 +133,7 @@ class GraphPlot:
             lines = []
             for p, local, formula, product in current.terms:
                 key = (p.name, current.node.name)
-                self.edges[key].set_color(ACTIVE_COLOR)
-                self.edges[key].set_linewidth(2.2)
+                self.overlays[key].set_visible(True)
                 name = current.node.name
                 self.edge_texts[key].set_text(f"\u00d7 {formula}" + (f"\n= {format_number(local)}" if formula != format_number(local)
                                                                      else ""))

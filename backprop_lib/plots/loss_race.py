@@ -6,6 +6,7 @@ import numpy as np
 from matplotlib.ticker import NullFormatter
 
 from .core import new_figure
+from .fast import ladder_ceil, nice_ceil, nice_floor
 
 COLORS = {"mse": "C3", "cross_entropy": "C0"}
 TITLES = {"mse": "squared error run: its loss", "cross_entropy": "cross-entropy run: its loss"}
@@ -38,16 +39,26 @@ class LossRacePlot:
         self.ax_acc.legend(loc="center right", fontsize=8)
 
     def update(self, race) -> None:
-        n = max(race.epochs, 1)
+        # limits in steps (1-2-5 numbers; epochs 1, 1.5, 2, 3, 5, 7 x 10^k): a live view redraws only
+        # the curves over a cached background until a limit moves
+        n = ladder_ceil(max(race.epochs, 10) + 0.5)
+        limits = [n]
         for loss, ax in self.ax_loss.items():
             values = np.asarray(race.history(loss).loss, dtype=float)
             epochs = np.arange(1, values.size + 1)
             self.loss_lines[loss].set_data(epochs, values)
-            ax.set_xlim(0, n + 0.5)
+            ax.set_xlim(0, n)
             good = values[np.isfinite(values) & (values > 0)]
             if good.size:
-                lo, hi = good.min(), good.max()
-                ax.set_ylim(lo / 1.5, hi * 1.5 if hi > lo * 1.01 else lo * 2)
+                lo, hi = nice_floor(good.min() / 1.2), nice_ceil(good.max() * 1.2)
+                ax.set_ylim(lo, hi if hi > lo else 2 * lo)
+                limits.append(ax.get_ylim())
             acc = np.r_[race.initial_accuracy, race.accuracies[loss]]
             self.acc_lines[loss].set_data(np.arange(acc.size), acc)
-        self.ax_acc.set_xlim(0, n + 0.5)
+        self.ax_acc.set_xlim(0, n)
+        self.limits = tuple(limits)
+
+    @property
+    def dynamic(self) -> list:
+        """The artists `update` changes (the rest depends only on `limits`)."""
+        return [*self.loss_lines.values(), *self.acc_lines.values()]

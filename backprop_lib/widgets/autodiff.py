@@ -37,6 +37,7 @@ class AutodiffView(ShowsWidget):
         self.status, self.log = c.status, c.log
         self.fig, (self.ax,) = plots.new_figure(size=(9.6, 4.6))
         self.plot = None
+        self._plots = {}        # expression -> (graph, output name, GraphPlot on its own axes)
         self._busy = False
         self._rebuild(step)
         self.view = FigureView(self.fig)
@@ -44,6 +45,7 @@ class AutodiffView(ShowsWidget):
         for slider in (self.x, self.w, self.b):
             slider.observe(c.capture(lambda change: self._guarded(self._set_values)), names="value")
         self.step.observe(c.capture(lambda change: self._guarded(self.redraw)), names="value")
+        self.play.observe(c.capture(self._on_play), names="playing")
         self.widget = W.VBox([W.HBox([self.expression, self.step]), W.HBox([self.x, self.w, self.b]), c.box,
                               self.status, self.view.image, self.log])
 
@@ -53,6 +55,11 @@ class AutodiffView(ShowsWidget):
             self.controls.stop()
             return
         self.step.value += 1
+
+    def _on_play(self, change) -> None:
+        """Play pressed with the backward pass complete: replay it from the forward pass."""
+        if change["new"] and self.step.value >= self.step.max:
+            self.step.value = 0
 
     def restart(self) -> None:
         """Back to the forward pass (step 0): what Reset does."""
@@ -75,11 +82,21 @@ class AutodiffView(ShowsWidget):
         self.grads = {name: float(t.grad) for name, t in self.leaves.items()}
 
     def _rebuild(self, step: int | None = None) -> None:
-        """A new expression: new graph, new drawing on the same axes, backward pass shown complete."""
+        """A new expression: its graph (drawn once per expression on its own axes, kept for when the
+        expression comes back), with the backward pass shown complete."""
         self._autodiff()
-        self.graph, self.output_name = to_graph(self.output, EXPRESSIONS[self.expression.value][2])
-        self.ax.clear()
-        self.plot = GraphPlot(self.ax, self.graph, self.output_name, fontsize=9)
+        name = self.expression.value
+        if name not in self._plots:
+            graph, output_name = to_graph(self.output, EXPRESSIONS[name][2])
+            ax = self.ax if not self._plots else self.fig.add_axes(self.ax.get_position(), label=name)
+            self._plots[name] = (graph, output_name, GraphPlot(ax, graph, output_name, fontsize=9))
+        else:
+            graph = self._plots[name][0]
+            for leaf in self.leaves:
+                graph.set(leaf, self.values[leaf])
+        self.graph, self.output_name, self.plot = self._plots[name]
+        for other in self._plots.values():
+            other[2].ax.set_visible(other[2] is self.plot)
         n = self.plot.n_steps
         self._busy = True
         try:
@@ -87,8 +104,8 @@ class AutodiffView(ShowsWidget):
             self.step.value = n if step is None else int(np.clip(step, 0, n))
         finally:
             self._busy = False
-        for name, slider in (("x", self.x), ("w", self.w), ("b", self.b)):
-            slider.disabled = name not in self.leaves
+        for leaf, slider in (("x", self.x), ("w", self.w), ("b", self.b)):
+            slider.disabled = leaf not in self.leaves
         self.redraw()
 
     def _set_values(self) -> None:
@@ -112,8 +129,9 @@ class AutodiffView(ShowsWidget):
                    np.isclose(replay[n], self.grads[n], rtol=1e-12, atol=1e-15) for n in replay)
                   else f"Replay: step {k} of {self.plot.n_steps}; move the step slider or press Play."))
         self.controls.show_status(msg)
-        if hasattr(self, "view"):
-            self.view.redraw()
+        self.step_button.disabled = done          # at the end Step has nothing to do; Reset or Play replay
+        if hasattr(self, "view"):   # a step redraws the gradients and the highlight over a cached background
+            self.view.redraw(dynamic=self.plot.dynamic, key=(self.expression.value, *self.values.values()))
 
     def png(self) -> bytes:
         return self.view.image.value

@@ -24,6 +24,8 @@ import ipywidgets as W
 import numpy as np
 from IPython.display import display
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.layout_engine import PlaceHolderLayoutEngine
+from matplotlib.text import Text
 
 
 
@@ -48,53 +50,80 @@ class FigureView:
     the dynamic artists (lines, images) on top.
     """
 
-    def __init__(self, fig, compress_level: int = 1):
+    def __init__(self, fig, compress_level: int = 1, backgrounds: int = 8, freeze_layout: bool = True):
         self.fig = fig
         self.canvas = FigureCanvasAgg(fig)
         self.compress_level = compress_level
-        self._background = None
-        self._key = None
+        self._backgrounds = {}          # key -> cached background, the most recently used last
+        self._max_backgrounds = max(1, backgrounds)
         self.full_redraws = 0   # how many redraws had to draw the whole figure (for tests/benchmarks)
+        self.skipped = 0        # redraws that gave the same pixels as the last one (not sent again)
         self._rows = {}         # the PNG encoder's row buffer, kept between frames
         self._lock = threading.RLock()
         self.image = W.Image(format="png", layout=W.Layout(width=f"{int(fig.get_figwidth() * fig.dpi)}px"))
+        # the layout engine (constrained layout) is the costliest part of a full redraw: it is solved
+        # for the first picture the owner draws (its real titles and labels) and then kept
+        self._freeze_pending = False
         self.redraw()
+        engine = fig.get_layout_engine()
+        self._freeze_pending = freeze_layout and engine is not None and not isinstance(engine, PlaceHolderLayoutEngine)
 
     def redraw(self, dynamic=(), key=None) -> None:
         """Render the figure and publish it as PNG (see the class docstring for `dynamic` and `key`).
 
+        Backgrounds are cached per `key` (the `backgrounds` most recently used ones), so a control
+        moved back and forth between a few settings redraws the whole figure once per setting.
         Thread-safe: two callbacks running at once (kernel subshells) do not draw over each other."""
         with self._lock:
             self._redraw([a for a in dynamic if a is not None], key)
 
     def _redraw(self, dynamic, key) -> None:
+        drawn = False
+        if self._freeze_pending:
+            self.canvas.draw()          # everything visible: the layout leaves room for every title
+            self.fig.set_layout_engine("none")
+            self._freeze_pending, drawn = False, True
+        # the dynamic artists are drawn over the background in their z-order, as a full draw would
+        dynamic = sorted(dynamic, key=lambda a: a.get_zorder())
         if not dynamic or key is None:
-            self._background = None
-            self.canvas.draw()
+            self._backgrounds.clear()
+            if not drawn:
+                self.canvas.draw()
             self.full_redraws += 1
-        elif self._background is None or key != self._key:
+        elif key not in self._backgrounds:
             shown = [a.get_visible() for a in dynamic]
+            # an Axes places its (visible) title while it draws; a hidden one it moves out of the way:
+            # keep every dynamic text where the last full draw put it
+            placed = [(a, a.get_position()) for a in dynamic if isinstance(a, Text)]
             try:
                 for a in dynamic:
                     a.set_visible(False)
                 self.canvas.draw()
                 self.full_redraws += 1
-                self._background = self.canvas.copy_from_bbox(self.fig.bbox)
-                self._key = key
+                self._backgrounds[key] = self.canvas.copy_from_bbox(self.fig.bbox)
+                while len(self._backgrounds) > self._max_backgrounds:
+                    del self._backgrounds[next(iter(self._backgrounds))]
             finally:   # whatever happens, do not leave the dynamic artists hidden
                 for a, visible in zip(dynamic, shown):
                     a.set_visible(visible)
+                for a, xy in placed:
+                    a.set_position(xy)
             for a in dynamic:
                 self.fig.draw_artist(a)
         else:
-            self.canvas.restore_region(self._background)
+            self._backgrounds[key] = self._backgrounds.pop(key)     # most recently used
+            self.canvas.restore_region(self._backgrounds[key])
             for a in dynamic:
                 self.fig.draw_artist(a)
-        self.image.value = self.png()
+        png = self.png()
+        if png == self.image.value:
+            self.skipped += 1       # the same picture: do not send it again
+        else:
+            self.image.value = png
 
     def invalidate(self) -> None:
-        """Forget the cached background: the next redraw draws the whole figure."""
-        self._background = None
+        """Forget the cached backgrounds: the next redraw draws the whole figure."""
+        self._backgrounds.clear()
 
     def png(self) -> bytes:
         """The canvas as it was last drawn, as PNG bytes (RGB if the figure is opaque, else RGBA)."""

@@ -86,9 +86,12 @@ class FiniteDifferenceExplorer(ShowsWidget):
         self.ax_f.set_ylim(ys.min() - pad, ys.max() + pad)
 
     def redraw(self) -> None:
-        """Recompute the errors at the current h, update the artists, render the PNG."""
+        """Recompute the errors at the current h, update the artists, render the PNG (over a cached
+        background of the function's curves)."""
         self._update()
-        self.view.redraw()
+        dynamic = [self.h_line, self.forward_dot, self.central_dot, self.tangent_line, self.forward_secant,
+                   self.central_secant, self.secant_points, self.ax_f.title]
+        self.view.redraw(dynamic=dynamic, key=self.function.value)
 
     def _update(self) -> None:
         h, f, x0 = self.h.value, self.f, self.x0
@@ -176,5 +179,7 @@ class GraphStepper(ShowsWidget):
             text = f"Step {k} of {len(steps)}. " + steps[k - 1].describe()
         self.message = text
         self.status.value = status_html(text)
+        self.prev_button.disabled = k == 0               # nothing to go back to / on to: not a silent click
+        self.next_button.disabled = k == len(steps)
         if self.view is not None:
-            self.view.redraw()
+            self.view.redraw(dynamic=self.plot.dynamic, key=self.example.value)

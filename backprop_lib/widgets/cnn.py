@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import datasets, plots
 from ..cnn import CNNTrainer, SmallCNN, images
+from ..plots.fast import ladder_ceil, nice_ceil, nice_floor
 from .base import FigureView, ShowsWidget, TrainingControls, locked
 
 
@@ -107,9 +108,13 @@ class CNNView(ShowsWidget):
         self.redraw()
 
     def accuracy(self) -> float:
-        """Fraction of the test digits the network classifies correctly."""
-        with np.errstate(all="ignore"):
-            return self.net.accuracy(self.A0_test, self.y_test)
+        """Fraction of the test digits the network classifies correctly (computed once per state of
+        the weights: looking at another digit does not evaluate the test set again)."""
+        state = (id(self.trainer), len(self.trainer.history["batch_loss"]))
+        if getattr(self, "_accuracy", (None,))[0] != state:
+            with np.errstate(all="ignore"):
+                self._accuracy = (state, self.net.accuracy(self.A0_test, self.y_test))
+        return self._accuracy[1]
 
     # -- drawing -------------------------------------------------------------------------------------
     @locked
@@ -137,9 +142,11 @@ class CNNView(ShowsWidget):
         self.filters_image.set_clim(-scale, scale)
         losses = np.asarray(h["batch_loss"])
         self.loss_line.set_data(np.arange(1, len(losses) + 1), losses)
-        if len(losses):
-            self.ax_loss.set_xlim(0, max(10, len(losses)))
-            self.ax_loss.set_ylim(max(1e-3, 0.5 * float(losses.min())), 2.0 * float(losses.max()))
+        if len(losses):   # limits in steps: the axes stay a cached background until one moves
+            self.ax_loss.set_xlim(0, ladder_ceil(max(10, len(losses))))
+            finite = losses[np.isfinite(losses) & (losses > 0)]
+            if finite.size:
+                self.ax_loss.set_ylim(max(1e-3, nice_floor(0.5 * float(finite.min()))), nice_ceil(2.0 * float(finite.max())))
         c = self.controls
         if h["diverged"]:
             c.stop()
@@ -149,7 +156,8 @@ class CNNView(ShowsWidget):
                           f"{self.accuracy():.1%} · of the conv + ReLU maps, the backward pass reaches only the "
                           f"ringed pixels: each window's winner, if above 0", "info")
         c.show_epoch(self.trainer.epoch)
-        self.view.redraw()
+        dynamic = [self.input_image, self.ax_in.title, self.maps_image, self.winners, self.filters_image, self.loss_line]
+        self.view.redraw(dynamic=dynamic, key=(self.ax_loss.get_xlim(), self.ax_loss.get_ylim()))
 
     def __repr__(self) -> str:
         return f"CNNView(lr={self.lr.value:.3g}, {len(self.trainer.history['batch_loss'])} batches)"

@@ -68,10 +68,11 @@ class ConvView(ShowsWidget):
                        for i in range(3)]
         self.dw_text = [[axes[5].text(j, i, "", ha="center", va="center", fontsize=8) for j in range(3)]
                         for i in range(3)]
+        self.db_text = axes[5].text(0.5, -0.02, "", transform=axes[5].transAxes, ha="center", va="top", fontsize=10)
         for ax in axes:
             ax.set_xticks([])
             ax.set_yticks([])
-        self.view = FigureView(fig)
+        self.view = None
 
         for control in (self.digit, self.kernel, self.stride, self.padding, self.delta_kind, self.row, self.col):
             control.observe(self.log.capture()(self._on_change), names="value")
@@ -79,8 +80,10 @@ class ConvView(ShowsWidget):
             W.HBox([self.digit, self.kernel, self.stride]),
             W.HBox([self.padding, self.delta_kind]),
             W.HBox([self.row, self.col]),
-            self.status, self.view.image, self.log])
+            self.status, self.log])
         self.update()
+        self.view = FigureView(fig)          # the first picture, with its titles: the layout is solved for it
+        self.widget.children = self.widget.children[:-1] + (self.view.image, self.log)
 
     # -- state -------------------------------------------------------------------------------
     @property
@@ -158,7 +161,8 @@ class ConvView(ShowsWidget):
         ax_z.set_title(f"output z = x ⋆ w  {oh}×{ow}, stride {S}", fontsize=10)
         ax_d.set_title(r"upstream $\delta = \partial L/\partial z$", fontsize=10)
         ax_dx.set_title(r"$\partial L/\partial x$ = full conv of $\delta$ with $w$", fontsize=10)
-        ax_dw.set_title(rf"$\partial L/\partial w$ = x ⋆ $\delta$,  $\partial L/\partial b$ = {self.db:.3g}", fontsize=10)
+        ax_dw.set_title(r"$\partial L/\partial w$ = x ⋆ $\delta$", fontsize=10)
+        self.db_text.set_text(f"∂L/∂b = {self.db:.3g}")
         span = H + 2 * P - 3
         msg = f"output size: ({H} + 2·{P} − 3) / {S} + 1 = {span / S + 1:g}"
         if any(self.dropped):
@@ -169,7 +173,14 @@ class ConvView(ShowsWidget):
         if one_hot:
             msg += f" Orange: output pixel ({i}, {j}) and the 3×3 window it reads; δ = 1 there, so ∂L/∂x is the kernel itself on that window."
         self.status.value = status_html(msg)
-        self.view.redraw()
+        if self.view is None:
+            return
+        # moving the hot pixel (the most frequent change) redraws only what depends on it over a
+        # cached background: the upstream delta, both gradients, the orange window and marker
+        dynamic = [self.im_d, self.im_dx, self.im_dw, *self.windows, *self.markers,
+                   *(t for row in self.dw_text for t in row), self.db_text]
+        key = (self.digit.value, self.kernel.value, S, P, self.delta_kind.value)
+        self.view.redraw(dynamic=dynamic, key=key)
 
     def png(self) -> bytes:
         return self.view.image.value

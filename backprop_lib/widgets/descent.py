@@ -7,6 +7,7 @@ import numpy as np
 
 from .. import plots
 from ..plots import DescentPlot
+from ..plots.fast import ladder_ceil
 from ..linreg import DescentResult, as_xy, descent_path, linreg_loss
 from .base import FigureView, ShowsWidget, status_html
 
@@ -70,16 +71,19 @@ class DescentExplorer(ShowsWidget):
     def redraw(self) -> None:
         """Rerun the descent with the current controls, update the artists, render the PNG."""
         self._update()
-        self.view.redraw()
+        pp = self.path_plot
+        self.view.redraw(dynamic=[pp.line, pp.dots, pp.start, pp.end, pp.note, self.loss_line],
+                         key=(self.ax_loss.get_xlim(), self.ax_loss.get_ylim()))
 
     def _update(self) -> None:
         self.result = r = self.run()
         self.path_plot.update(r)
         steps = np.arange(r.loss.size)
         self.loss_line.set_data(steps, r.loss)
-        self.ax_loss.set_xlim(0, max(self.steps.value, 1))
+        # limits in steps (a few values), so that the axes are usually a cached background
+        self.ax_loss.set_xlim(0, ladder_ceil(max(self.steps.value, 1)))
         top = max(float(r.loss.max()), self.loss_min * 10)
-        self.ax_loss.set_ylim(self.loss_min / 1.5, top * 2)
+        self.ax_loss.set_ylim(self.loss_min / 1.5, 10.0 ** np.ceil(np.log10(top * 2)))
         n = self.x.size
         per_step = self.batch_size.value
         if r.diverged:

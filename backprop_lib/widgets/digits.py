@@ -7,6 +7,8 @@ loss and a gallery of test digits labelled with the network's guess.
 """
 from __future__ import annotations
 
+import time
+
 import ipywidgets as W
 import numpy as np
 
@@ -27,7 +29,8 @@ class DigitsView(TrainingViewBase):
 
     def __init__(self, hidden: int = 32, activation: str = "tanh", lr: float = 0.3, batch_size: int = 64,
                  epochs_per_frame: int = 2, initial_epochs: int = 10, test_fraction: float = 0.25,
-                 n_gallery: int = 12, seed: int = 0, dpi: int = 80, blowup: float = 20.0):
+                 n_gallery: int = 12, seed: int = 0, dpi: int = 80, blowup: float = 20.0,
+                 initial_budget: float | None = 0.02):
         X, y = datasets.digits()
         X_train, X_test, self.y_train, self.y_test = datasets.train_test_split(X, y, test_fraction, seed=seed)
         self.X_train, self.X_test = datasets.standardize(X_train, X_test)
@@ -35,6 +38,8 @@ class DigitsView(TrainingViewBase):
         self.activation, self.batch_size, self.seed = activation, batch_size, seed
         self.epochs_per_frame, self.initial_epochs = epochs_per_frame, initial_epochs
         self.blowup = blowup
+        self.initial_budget = initial_budget
+        self._catch_up = None     # epoch count a change's first run still has to reach under Play, or None
         self.lr = W.FloatLogSlider(value=lr, base=10, min=-3, max=1, step=0.1, description="learning rate",
                                    readout_format=".3g", continuous_update=False,
                                    style={"description_width": "initial"}, layout=W.Layout(width="320px"))
@@ -48,7 +53,7 @@ class DigitsView(TrainingViewBase):
         # one axes for the whole gallery: the digits tiled into one image, a label above each tile
         cols = (n_gallery + 1) // 2
         fig, (ax_loss, ax_gal) = plots.new_figure(ncols=2, size=(5.0, 3.3), dpi=dpi, width_ratios=[4, 5.6])
-        self.loss_plot = plots.LossPlot(ax_loss, title="cross-entropy", test=True)
+        self.loss_plot = plots.LossPlot(ax_loss, title="cross-entropy", test=True, stepped=True)
         mosaic = np.full((2 * 11, cols * 10), np.nan)
         self.gallery = []
         for i, img in enumerate(self.images):
@@ -62,21 +67,48 @@ class DigitsView(TrainingViewBase):
             spine.set_visible(False)
         ax_gal.set_title("test digits: the network's guess (probability)", fontsize=10)
         self.view = FigureView(fig)
-        self._layout_frozen = False
         self.lr.observe(c.capture(lambda change: self.reset()), names="value")
         self.hidden.observe(c.capture(lambda change: self.reset()), names="value")
         self.widget = W.VBox([W.HBox([self.lr, self.hidden]), c.box, self.status, self.view.image, self.log])
-        self.reset()
+        self.reset(budget=None)     # the first run is never cut short: the same picture every time
 
     @locked
-    def reset(self) -> None:
+    def reset(self, budget: float | None = -1.0) -> None:
         """A fresh network (same seed) for the current sliders, trained `initial_epochs`, redrawn.
-        The trainer decides divergence: NaN/inf, or a loss above `blowup` times the first epoch's."""
+        The trainer decides divergence: NaN/inf, or a loss above `blowup` times the first epoch's.
+        After a slider change or Reset only what fits in `initial_budget` seconds trains at once (at
+        least one epoch), so the picture answers at once; Play, started by the change, trains the rest
+        and pauses there, and the status line says so. The constructor trains all of them."""
+        budget = self.initial_budget if budget == -1.0 else budget
         self.net = MLP([64, self.hidden.value, 10], activation=self.activation, output="softmax", seed=self.seed)
         self.trainer = Trainer(self.net, self.X_train, self.y_train, loss="cross_entropy", lr=self.lr.value,
                                batch_size=self.batch_size, seed=self.seed, X_val=self.X_test, T_val=self.y_test,
                                warn=False, blowup=self.blowup)
-        self.trainer.run(self.initial_epochs)
+        self._catch_up = None
+        start = time.perf_counter()
+        while self.history.epochs < self.initial_epochs and not self.history.diverged:
+            if self.history.epochs and budget is not None and time.perf_counter() - start >= budget:
+                self._catch_up = self.initial_epochs
+                self.controls.play.playing = True
+                break
+            self.trainer.run(1)
+        self.redraw()
+
+    @locked
+    def step(self) -> None:
+        """Train one frame (`epochs_per_frame` epochs; while a change's first run catches up, at most
+        up to its last epoch, where Play pauses) and redraw."""
+        if self.history.diverged:
+            self._catch_up = None
+            self.controls.stop()
+            return
+        epochs = self.epochs_per_frame
+        if self._catch_up is not None:
+            epochs = max(1, min(epochs, self._catch_up - self.history.epochs))
+        self.trainer.run(epochs)
+        if self._catch_up is not None and (self.history.epochs >= self._catch_up or self.history.diverged):
+            self._catch_up = None
+            self.controls.stop()
         self.redraw()
 
     def accuracy(self, split: str = "test") -> float:
@@ -99,12 +131,12 @@ class DigitsView(TrainingViewBase):
                 guess = int(np.argmax(probs))
                 title.set_text(f"{guess}  ({probs[guess]:.0%})")
                 title.set_color("#1b5e20" if guess == label else "#b00020")
+            catching_up = (f" · new setting: epoch {h.epochs} of its first {self._catch_up}, which Play is "
+                           "training now (it pauses at the end)" if self._catch_up is not None else "")
             c.show_status(
                 f"epoch {h.epochs}: loss train {h.loss[-1]:.3f}, test {h.val_loss[-1]:.3f}; accuracy "
                 f"train {self.accuracy('train'):.1%}, test {self.accuracy('test'):.1%} "
-                f"(64-{self.hidden.value}-10 network, {self.activation} hidden layer, softmax output)")
+                f"(64-{self.hidden.value}-10 network, {self.activation} hidden layer, softmax output)" + catching_up)
         c.show_epoch(h.epochs)
-        self.view.redraw()
-        if not self._layout_frozen:   # solve the layout once, with real tick labels: it is costly
-            self.view.fig.set_layout_engine("none")
-            self._layout_frozen = True
+        lp = self.loss_plot       # the curves and the guesses change; the axes are a cached background
+        self.view.redraw(dynamic=[lp.train_line, lp.test_line, *self.gallery], key=lp.limits)

@@ -68,7 +68,7 @@ class LossRaceView(ShowsWidget):
     def _redraw(self) -> None:
         self.plot.update(self.race)
         self._show_status()
-        self.view.redraw()
+        self.view.redraw(dynamic=self.plot.dynamic, key=self.plot.limits)
 
     def _show_status(self) -> None:
         race = self.race

@@ -95,8 +95,8 @@ class Playground(ShowsWidget):
     def __init__(self, dataset: str = "circles", depth: int = 2, width: int = 8, activation: str = "tanh",
                  lr: float = 1.0, seed: int = 0, *, noise: float = 0.1, classes: int | None = None,
                  test_fraction: float = 0.3, batch_size: int | None = None, init: str = "auto", n: int = 200,
-                 epochs_per_frame: int = 10, frame_budget: float | None = 0.04, initial_epochs: int = 50,
-                 initial_budget: float | None = 0.075, blowup: float = 20.0, resolution: int = 50,
+                 epochs_per_frame: int = 10, frame_budget: float | None = 0.025, initial_epochs: int = 50,
+                 initial_budget: float | None = 0.02, blowup: float = 20.0, resolution: int = 50,
                  dpi: int = 72, interval: int = 150, loss: str = "cross_entropy"):
         one_of("dataset", dataset, tuple(DATASETS))
         if classes is None:
@@ -152,6 +152,7 @@ class Playground(ShowsWidget):
         self.grad_plot = plots.GradNormPlot(ax_grad, title="gradient norm per layer")
         self._make_grad_lines()
         self._limits = {}
+        self._catch_up = None   # epoch count a change's first run still has to reach under Play, or None
         self._version = 0    # bumped whenever the cached background of the figure becomes stale
         self._make_data()
         self._make_boundary()
@@ -189,7 +190,16 @@ class Playground(ShowsWidget):
             X, y, test_fraction=self.test_fraction.value, seed=self.seed)
 
     def _make_boundary(self) -> None:
-        """(Re)build the decision-boundary axes for the current data: heat map, train and test points."""
+        """(Re)build the decision-boundary axes for the current data: heat map, train and test points.
+        With the same number of classes the artists are kept and only moved (the cached background,
+        which holds the axes' frame and title, stays valid)."""
+        bp = getattr(self, "boundary_plot", None)
+        if bp is not None and bp.n_classes == max(int(self.y.max()) + 1, 2):
+            bp.reframe(self.X)
+            bp.set_points(self.X_train, self.y_train)
+            self.test_points.set_offsets(self.X_test)
+            self.test_points.set_facecolors(bp._rgb[self.y_test % len(bp._rgb)])
+            return
         ax = self._ax_boundary
         ax.clear()
         bp = plots.BoundaryPlot(ax, self.X, self.y, resolution=self.resolution,
@@ -250,27 +260,57 @@ class Playground(ShowsWidget):
 
     @locked
     def step(self) -> None:
-        """Train one frame (`epochs_per_frame` epochs, or fewer if over `frame_budget`) and redraw."""
+        """Train one frame (`epochs_per_frame` epochs, or fewer if over `frame_budget`) and redraw.
+        While a change's first run is still catching up, a frame stops at its last epoch (and Play,
+        which the change started, pauses there)."""
+        epochs = self.epochs_per_frame
+        if self._catch_up is not None:
+            epochs = max(1, min(epochs, self._catch_up - self.history.epochs))
         if not self.history.diverged:
-            self._train(self.epochs_per_frame, self.frame_budget)
+            self._train(epochs, self.frame_budget)
+        if self._catch_up is not None and (self.history.epochs >= self._catch_up or self.history.diverged):
+            self._catch_up = None
+            self.controls.stop()
         self.redraw()
+
+    def _first_run(self, epochs: int) -> None:
+        """A change's first run: `epochs` epochs, of which only what fits in `initial_budget` seconds
+        runs now, so the picture answers at once; the rest continues under Play, which starts by
+        itself (and pauses when the run is complete) — the status line says so."""
+        self._catch_up = None
+        done = self._train(epochs, self.initial_budget)
+        if done < epochs and not self.history.diverged:
+            self._catch_up = epochs
+            self.controls.play.playing = True
 
     @locked
     def restart(self, epochs: int | None = None) -> None:
         """Back to the initial weights (new learning rate / batch size), train `epochs` (default
-        `initial_epochs`), redraw."""
+        `initial_epochs`; see `_first_run`), redraw."""
         self._new_network(train=False)
-        self._train(self.initial_epochs if epochs is None else epochs, self.initial_budget)
+        self._first_run(self.initial_epochs if epochs is None else epochs)
         self.redraw()
 
     @locked
     def reset(self) -> None:
         """Back to the initial weights at epoch 0 (what the Reset button does); Play trains from there."""
+        self.controls.stop()
         self.restart(0)
 
     @locked
+    def finish_first_run(self) -> None:
+        """Train at once what is left of a change's first run (what Play does frame by frame after a
+        change); for code, where no Play ticks arrive."""
+        if self._catch_up is not None:
+            self._train(self._catch_up - self.history.epochs, None)
+            self._catch_up = None
+            self.controls.stop()
+            self.redraw()
+
+    @locked
     def _on_net_change(self, change) -> None:
-        self._new_network(train=True)
+        self._new_network(train=False)
+        self._first_run(self.initial_epochs)
         self.redraw()
 
     @locked
@@ -280,7 +320,8 @@ class Playground(ShowsWidget):
             return   # the two-class data sets ignore the classes control
         self._make_data()
         self._make_boundary()
-        self._new_network(train=True)
+        self._new_network(train=False)
+        self._first_run(self.initial_epochs)
         self.redraw()
 
     # -- drawing -------------------------------------------------------------------------------------
@@ -393,9 +434,16 @@ class Playground(ShowsWidget):
     def _summary(self) -> str:
         h, net = self.history, self.net
         arch = "-".join(str(s) for s in net.sizes)
-        text = f"network {arch} ({net.activation}, {net.output} output, {net.n_params} parameters)"
+        auto = "he" if net.activation == "relu" else "xavier"     # what init="auto" picks (layers.py)
+        init = self.init.value
+        init_text = (f"init auto = {auto}" if init == "auto" else
+                     f"init {init}, the same weights as auto gives {net.activation}" if init == auto else f"init {init}")
+        text = f"network {arch} ({net.activation}, {init_text}, {net.output} output, {net.n_params} parameters)"
         if not h.epochs:
             return text + ": untrained, press Play or Step"
+        if self._catch_up is not None:
+            text += (f" · new setting: epoch {h.epochs} of its first {self._catch_up}, which Play is training now"
+                     " (it pauses at the end)")
         text += (f" · loss train {h.loss[-1]:.3f}, test {h.val_loss[-1]:.3f} · accuracy train "
                  f"{self.accuracy('train'):.0%}, test {self.accuracy('test'):.0%}")
         g = h.grad_norms[-1]

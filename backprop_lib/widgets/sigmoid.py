@@ -56,9 +56,11 @@ class SigmoidExplorer(ShowsWidget):
                               self.view.image, self.log])
 
     def redraw(self) -> None:
-        """Update the artists and the status from the controls, then render the PNG."""
+        """Update the artists and the status from the controls, then render the PNG (only the curves
+        and the point are redrawn while the activation and k, which set the axes and titles, stay)."""
         self._update()
-        self.view.redraw()
+        dynamic = [self.curve, self.tangent, self.point, self.d_curve, self.d_point, self.d_max, self.d_max_label]
+        self.view.redraw(dynamic=dynamic, key=(self.activation.value, self.steepness.value))
 
     def _update(self) -> None:
         name, k, z0 = self.activation.value, self.steepness.value, self.z.value

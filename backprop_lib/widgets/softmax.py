@@ -59,7 +59,7 @@ class SoftmaxView(ShowsWidget):
         self.grad_bars = ax_g.bar(x - w / 2, np.zeros(k), width=w, color="#2ca02c", label="right: $p - t$")
         self.naive_bars = ax_g.bar(x + w / 2, np.zeros(k), width=w, color="#bbbbbb", hatch="//",
                                    edgecolor="#777777", label="naive: $-t(1-p)$")
-        ax_g.axhline(0, color="black", lw=0.8)
+        self.zero_line = ax_g.axhline(0, color="black", lw=0.8)
         ax_g.set_ylim(-1.05, 1.45)   # gradients lie in [-1, 1]; the band above holds the legend
         ax_g.set_yticks([-1, -0.5, 0, 0.5, 1])
         ax_g.set_xticks(x, names)
@@ -69,8 +69,9 @@ class SoftmaxView(ShowsWidget):
         ax_g.legend(loc="upper center", ncol=2, fontsize=8)
         ax_g.grid(True, axis="y", alpha=0.3)
         self.ax_g = ax_g
-        self.view = FigureView(fig)
+        self.view = None
         self.update()
+        self.view = FigureView(fig)
         for s in self.logits:
             s.observe(self.log.capture()(lambda change: self.update()), names="value")
         self.target.observe(self.log.capture()(lambda change: self.update()), names="value")
@@ -102,4 +103,7 @@ class SoftmaxView(ShowsWidget):
         self.status.value = status_html(
             "z = [" + ", ".join(f"{v:.1f}" for v in z) + "]   p = [" + ", ".join(f"{v:.3f}" for v in self.p)
             + f"]   cross-entropy {self.loss:.3f}")
-        self.view.redraw()
+        # the bars, their labels and the title change; the axes are a cached background
+        dynamic = [*self.p_bars, *self.p_texts, *self.grad_bars, *self.naive_bars, self.zero_line, self.ax_p.title]
+        if self.view is not None:
+            self.view.redraw(dynamic=dynamic, key="axes")

@@ -42,7 +42,7 @@ class TrainingView(TrainingViewBase):
         fig, (ax_loss, ax_boundary) = plots.new_figure(ncols=2)
         if title:
             fig.suptitle(title)
-        self.loss_plot = plots.LossPlot(ax_loss)
+        self.loss_plot = plots.LossPlot(ax_loss, stepped=True)
         self.boundary_plot = plots.BoundaryPlot(ax_boundary, self.X, self.y)
         self.view = FigureView(fig)
 
@@ -80,4 +80,5 @@ class TrainingView(TrainingViewBase):
             c.show_status(f"lr = {self.lr.value:.3g}: loss {h.loss[-1]:.4f}, training accuracy "
                           f"{right / len(self.y):.1%} ({right} of {len(self.y)})" if h.epochs else "", "info")
         c.show_epoch(h.epochs)
-        self.view.redraw()
+        bp = self.boundary_plot     # only the curve and the regions change: the axes are a cached background
+        self.view.redraw(dynamic=[self.loss_plot.train_line, bp.image, bp.points], key=self.loss_plot.limits)
