@@ -111,10 +111,11 @@ def _probe_inputs(name: str, ns: dict):
             "train_epoch": (A, T, params, velocity, 0.1, 0.9, 2, np.random.default_rng(0))}[name]
 
 
-def _raised_in(fn, exc: BaseException) -> str:
-    """The name of the function whose own code raised exc (the innermost frame of the traceback)."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    return frames[-1].name if frames else getattr(fn, "__name__", "")
+def _raised_in(name: str, exc: BaseException) -> str:
+    """Which of the exercises' functions raised exc: the innermost frame of the traceback that has one of
+    their names (`name` itself when none has, e.g. a stub with another name)."""
+    frames = [f.name for f in traceback.extract_tb(exc.__traceback__)]
+    return next((f for f in reversed(frames) if f in FUNCTIONS), name)
 
 
 def function_problems(ns: dict, names=tuple(FUNCTIONS)) -> list[str]:
@@ -134,8 +135,8 @@ def function_problems(ns: dict, names=tuple(FUNCTIONS)) -> list[str]:
             with np.errstate(all="ignore"):
                 fn(*_probe_inputs(name, ns))
         except NotImplementedError as e:
-            where = _raised_in(fn, e)
-            if where in (name, "<module>") or where not in FUNCTIONS:
+            where = _raised_in(name, e)
+            if where == name:
                 problems.append(f"{name} (exercise {ex}) is not written yet.")
             else:
                 problems.append(f"{name} (exercise {ex}) calls {where}, which is not written yet.")

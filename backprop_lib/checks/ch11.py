@@ -666,7 +666,9 @@ def check_momentum_step(fn, hidden: bool = False) -> None:
         for slip in _MOM_SLIPS:
             pred = slip.predict(*copy.deepcopy(args))
             if _dicts_equal(got[0], pred[0], 1e-9) and _dicts_equal(got[1], pred[1], 1e-9):
-                ex.fail(f"{where}: the new parameters or velocities differ from the update with momentum.", slip.kind)
+                k = next(iter(p))
+                ex.fail(f"{where}: expected new {k} {fmt(expected[0][k])} and velocity {fmt(expected[1][k])}, got "
+                        f"{fmt(got[0][k])} and {fmt(got[1][k])}.", slip.kind)
         bad = [k for k in p if not (_dicts_equal({k: got[0][k]}, {k: expected[0][k]}, 1e-12)
                                     and _dicts_equal({k: got[1][k]}, {k: expected[1][k]}, 1e-12))]
         ex.fail(f"{where}: the update of {', '.join(bad)} is wrong: expected new {bad[0]} {fmt(expected[0][bad[0]])} "
