@@ -88,12 +88,13 @@ assert np.allclose(data["X_train"].mean(axis=0), 0) and np.all(data["T_train"].s
     f"the inputs should be standardised and the targets one-hot. {COURSE_BUG}"
 
 # %%
-fig, axes = plots.new_figure(ncols=8, size=(0.9, 1.1), dpi=80)
-for ax, img, label in zip(axes, data["images_test"], data["y_test"]):
-    ax.imshow(img, cmap="gray_r", vmin=0, vmax=16)
-    ax.set_title(str(label), fontsize=10)
-    ax.set_xticks([])
-    ax.set_yticks([])
+strip = np.full((8, 8 * 9 - 1), np.nan)                 # the first eight test digits side by side
+for i, img in enumerate(data["images_test"][:8]):
+    strip[:, 9 * i: 9 * i + 8] = img
+fig, (ax,) = plots.new_figure(size=(7.2, 1.3), dpi=80)
+ax.imshow(strip, cmap="gray_r", vmin=0, vmax=16)
+ax.set_xticks(9 * np.arange(8) + 3.5, [f"class {c}" for c in data["y_test"][:8]], fontsize=9)
+ax.set_yticks([])
 fig
 
 # %% [markdown]
@@ -506,7 +507,7 @@ if network.ready and not network.error:
 # **Every gradient in that picture is right.** The gradient norms come from your `loss_and_grads`. The
 # cell compares its gradients at the trained weights, on 20 training digits, with central differences of
 # the loss computed by your forward functions alone: every entry of $W_2$, $\mathbf b_1$ and
-# $\mathbf b_2$, and 300 entries of $W_1$ drawn at random (all 4096 would take several seconds).
+# $\mathbf b_2$, and 300 of the 4096 entries of $W_1$ drawn at random (to keep the cell quick).
 
 # %%
 def forward_loss(X, T, params):
@@ -558,8 +559,8 @@ else:
 #   $\delta W^\top$) and the ReLU with its slope (0 at $z = 0$);
 # - wrote the mean softmax cross-entropy and its gradient $(P - T)/N$, finite for logits of $\pm 1000$,
 #   and saw one shift for the whole batch underflow a row that another shift per row keeps finite;
-# - wrote the forward and the backward loop of a network of any depth, exact to $10^{-13}$, and the
-#   debugger that shows where a backward pass first goes wrong;
+# - wrote the forward and the backward loop of a network of any depth, exact to $10^{-13}$, with the
+#   debugger at hand to show where a backward pass first goes wrong;
 # - wrote an update with momentum and an epoch of mini-batches, and saw that two separate shuffles of
 #   inputs and targets destroy the pairs;
 # - trained a network made only of our own functions to at least 95% test accuracy in a few seconds, and
