@@ -569,7 +569,9 @@ assert t_numeric > t_backprop, f"finite differences should be slower than one ba
 # rings, one class each. The left panel is the decision boundary (white-edged points are the training
 # set, black-edged the test set), the middle one the loss, the right one the size of each layer's
 # weight gradient $\|A_{l-1}^\top \Delta_l\|$ per epoch. Every change of a slider starts again from
-# fresh weights and trains 200 epochs, so what you see is where 200 epochs get with that setting.
+# fresh weights and trains 200 epochs: the first few at once, so the picture answers at once, and the
+# rest under **Play**, which starts by itself and pauses at epoch 200 (the status line says so while it
+# runs). What you then see is where 200 epochs get with that setting.
 #
 # - **hidden layers** = 0 leaves a single sigmoid unit: its boundary is a straight line and it cannot
 #   separate the rings (it stays near 50% right). One hidden layer of a few units can.
@@ -583,7 +585,7 @@ assert t_numeric > t_backprop, f"finite differences should be slower than one ba
 
 # %%
 playground = Playground(dataset="circles", depth=2, width=8, activation="tanh", lr=3.0, seed=0, loss="mse",
-                        initial_epochs=200, initial_budget=None)
+                        initial_epochs=200)
 playground
 
 # %%

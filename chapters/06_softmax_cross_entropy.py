@@ -294,7 +294,8 @@ assert np.allclose(d_cross / d_squared, 1 / bl.sigmoid_prime(z_wrong)), \
 # by full-batch gradient descent with the same learning rate, one with the squared error and one with
 # the cross-entropy. Left: the squared-error run's loss; middle: the cross-entropy run's loss; right:
 # both runs' training accuracy. Moving a slider starts both runs again and trains their first 100
-# epochs at once; **Play** trains on (5 epochs per frame), **Reset** goes back to the start.
+# epochs: the first few at once, the rest under **Play**, which starts by itself and pauses at epoch 100.
+# **Play** trains on (5 epochs per frame), **Reset** goes back to the start.
 #
 # - At the default (how wrong 3, so $|z| \approx 6$; lr 1) the cross-entropy run is 90% right within 3
 #   epochs. The squared-error run sits on a plateau, its loss near the maximum $\tfrac12$, for about 80
@@ -501,12 +502,14 @@ assert np.allclose(softmax_view.grad, softmax_view.p - np.eye(3)[1]), f"the view
 # ## 10. Try it: classifiers with many classes
 #
 # **Spirals.** Three interleaved spiral arms, one class each: a softmax output with three units. Change
-# the depth, width, activation or learning rate; **Play** keeps training. The third panel shows each
-# layer's gradient norm (chapter 7 is about that one).
+# the depth, width, activation or learning rate: a change trains a fresh network for 300 epochs, the
+# first few at once and the rest under **Play**, which starts by itself and pauses at epoch 300; after
+# that **Play** keeps training. The third panel shows each layer's gradient norm (chapter 7 is about
+# that one).
 
 # %%
 spirals = Playground(dataset="spirals", classes=3, depth=2, width=16, activation="tanh", lr=1.0, seed=0,
-                     initial_epochs=300, initial_budget=None)
+                     initial_epochs=300)
 spirals
 
 # %%
@@ -518,7 +521,9 @@ assert spirals.accuracy("train") > 0.9, f"after 300 epochs the spirals should be
 # **Handwritten digits.** 1797 images of 8×8 pixels (the set scikit-learn ships), ten classes: a
 # network with 64 inputs, one hidden layer and a 10-way softmax. A quarter of the images are held out
 # as a test set. On the right, twelve test digits with the network's guess and the probability it gives
-# it (green: right, red: wrong). Try a learning rate of 0.01, or 2 hidden units.
+# it (green: right, red: wrong). Try a learning rate of 0.01, or 2 hidden units: a change trains a
+# fresh network for 10 epochs, the first at once and the rest under **Play**, which starts by itself
+# and pauses at epoch 10.
 
 # %%
 digits = DigitsView(hidden=32, lr=0.3, initial_epochs=10)

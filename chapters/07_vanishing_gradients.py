@@ -458,13 +458,14 @@ with warnings.catch_warnings():
 #   units per hidden layer) to 32, **hidden layers** to 6 and **init** to naive. The first epoch's gradients are in the hundreds,
 #   and training diverges at epoch 2: the status line says so and names the initialisation as the
 #   suspect. Now set **init** to he: the same network, with the same learning rate, separates the rings
-#   (above 90% training accuracy after the 200 epochs it trains on every change). The second cell after
+#   (above 90% training accuracy after the 200 epochs every change trains: the first few at once, the
+#   rest under **Play**, which starts by itself and pauses at epoch 200). The second cell after
 #   the playground checks this without a second widget: it trains the network these settings build
 #   with the playground's own trainer, on the same training points.
 
 # %%
 playground = Playground(dataset="circles", depth=4, width=8, activation="sigmoid", lr=0.05, seed=0,
-                        initial_epochs=200, initial_budget=None)
+                        initial_epochs=200)
 playground
 
 # %%

@@ -61,7 +61,7 @@ def test_cross_entropy_wins_the_race():
 
 
 def test_view_sliders_restart_the_race_and_change_the_png():
-    view = LossRaceView(scale=3.0, lr=1.0, initial_epochs=20)
+    view = LossRaceView(scale=3.0, lr=1.0, initial_epochs=20, initial_budget=None)   # exact first runs
     png, net = view.view.image.value, view.race.nets["mse"]
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and view.race.epochs == 20
     view.scale.value = 5.0

@@ -8,6 +8,8 @@ error and with the cross-entropy side by side.
 """
 from __future__ import annotations
 
+import time
+
 import ipywidgets as W
 
 from .._validate import whole_number
@@ -19,10 +21,13 @@ from .base import FigureView, ShowsWidget, TrainingControls, locked
 class LossRaceView(ShowsWidget):
     """Controls: .scale (how wrong the start is: |z| is about 2 x scale), .lr (log slider), and
     .controls (Play / Step / Reset; Play and Step train `epochs_per_step` epochs). Changing a slider
-    starts both runs again from the new saturated start and trains `initial_epochs` at once. State: .race, .view (FigureView), .message."""
+    starts both runs again from the new saturated start and trains `initial_epochs`: what fits in
+    `initial_budget` seconds at once, the rest under Play, which the change starts. State: .race, .view (FigureView), .message."""
 
     def __init__(self, scale: float = 3.0, lr: float = 1.0, initial_epochs: int = 0, epochs_per_step: int = 5,
-                 dpi: int = 80):
+                 dpi: int = 80, initial_budget: float | None = 0.02):
+        self.initial_budget = initial_budget
+        self._catch_up = None     # epoch count a change's first run still has to reach under Play, or None
         self.epochs_per_step = whole_number(epochs_per_step, "epochs_per_step", minimum=1)
         self.initial_epochs = whole_number(initial_epochs, "initial_epochs", minimum=0)
         self.race = LossRace(scale, lr)     # validates scale and lr
@@ -46,22 +51,39 @@ class LossRaceView(ShowsWidget):
 
     @locked
     def step(self) -> None:
-        """Train both runs `epochs_per_step` more epochs and redraw."""
-        self.race.run(self.epochs_per_step)
+        """Train both runs `epochs_per_step` more epochs (while a change's first run catches up, at most
+        up to its last epoch, where Play pauses) and redraw."""
+        n = self.epochs_per_step
+        if self._catch_up is not None:
+            n = max(1, min(n, self._catch_up - self.race.epochs))
+        self.race.run(n)
+        if self._catch_up is not None and self.race.epochs >= self._catch_up:
+            self._catch_up = None
+            self.controls.stop()
         self._redraw()
 
     @locked
     def restart(self) -> None:
         """New slider settings: both runs from the new start, trained `initial_epochs` (at least one
-        frame) at once, so the picture shows what the setting does."""
+        frame). What fits in `initial_budget` seconds trains at once, so the picture shows what the
+        setting does; Play, started by the change, trains the rest and pauses there."""
         self.race = LossRace(self.scale.value, self.lr.value)
-        self.race.run(max(self.initial_epochs, self.epochs_per_step))
+        target, start = max(self.initial_epochs, self.epochs_per_step), time.perf_counter()
+        self._catch_up = None
+        while self.race.epochs < target:
+            if (self.race.epochs and self.initial_budget is not None
+                    and time.perf_counter() - start >= self.initial_budget):
+                self._catch_up = target
+                self.controls.play.playing = True
+                break
+            self.race.run(min(self.epochs_per_step, target - self.race.epochs))
         self._redraw()
 
     @locked
     def reset(self) -> None:
         """Both runs back to the saturated start given by the sliders."""
         self.controls.stop()
+        self._catch_up = None
         self.race = LossRace(self.scale.value, self.lr.value)
         self._redraw()
 
@@ -83,6 +105,9 @@ class LossRaceView(ShowsWidget):
             parts.append(f"{LOSS_NAMES[loss]}: accuracy {race.accuracy(loss):.0%}, {when}, "
                          f"mean |delta| {race.mean_abs_delta(loss):.2g}")
         self.message = f"epoch {race.epochs}.  " + ";  ".join(parts)
+        if self._catch_up is not None:
+            self.message += (f".  New setting: epoch {race.epochs} of its first {self._catch_up}, which Play is "
+                             "training now (it pauses at the end)")
         kind = "error" if any(race.history(l).diverged for l in race.LOSSES) else "info"
         self.controls.show_epoch(race.epochs)
         self.controls.show_status(self.message, kind)
