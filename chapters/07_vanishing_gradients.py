@@ -133,8 +133,10 @@ assert all(c["W"] < 1e-7 and c["b"] < 1e-7 for c in checks), f"expected relative
 #
 # In real layers the factors are matrices, and the weights are random, so the product is not a bound
 # we can read off. We measure instead: the norm $\|\partial L/\partial W_l\|$ of every layer's weight
-# gradient, for sigmoid networks with 2, 3 and 4 hidden layers of 16 units, on the two-rings data set,
-# at their (Xavier) initial weights.
+# gradient (the square root of the sum of its squared entries, one number for the whole matrix), for
+# sigmoid networks with 2, 3 and 4 hidden layers of 16 units, on the two-rings data set, at their
+# initial weights (random numbers of a size that depends on the layer's width: the "Xavier" scale,
+# which section 6 derives).
 
 # %%
 X, y = bl.datasets.circles(n=200, noise=0.1, seed=0)
