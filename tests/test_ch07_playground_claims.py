@@ -18,20 +18,24 @@ from backprop_lib.widgets import Playground
 def pg():
     """The chapter's playground: 4 hidden sigmoid layers of 8 units on the rings, lr 0.05, 200 epochs."""
     return Playground(dataset="circles", depth=4, width=8, activation="sigmoid", lr=0.05, seed=0,
-                      initial_epochs=200, initial_budget=None)
+                      initial_epochs=200)
+
+
+def _set(pg, control, value):
+    """Move one control, then let Play finish the change's first run (it starts by itself after a change)."""
+    control.value = value
+    pg.finish_first_run()
 
 
 @pytest.fixture(scope="module")
 def exploding(pg):
     """The last bullet: activation relu, learning rate back to 0.05, width 32, 6 hidden layers, init naive;
     then init he. Returns the two histories and the accuracy after he."""
-    pg.activation.value = "relu"
-    pg.lr.value = 0.05
-    pg.width.value = 32
-    pg.depth.value = 6
-    pg.init.value = "naive"
+    for control, value in ((pg.activation, "relu"), (pg.lr, 0.05), (pg.width, 32), (pg.depth, 6),
+                           (pg.init, "naive")):
+        _set(pg, control, value)
     naive = pg.history
-    pg.init.value = "he"
+    _set(pg, pg.init, "he")
     return naive, pg.history, pg.accuracy("train"), pg
 
 
