@@ -381,6 +381,11 @@ def verdict(row) -> str:
     return " ".join(bad) or "PASS"
 
 
+def _before_cell(old, w, r) -> str:
+    was = old.get((w["label"], r["name"]))
+    return f" {was[0]:.0f} / {was[1]:.0f} |" if was else " (not measured) |"
+
+
 def versions() -> str:
     import platform
 
@@ -392,16 +397,23 @@ def versions() -> str:
             f"ipywidgets {ipywidgets.__version__}")
 
 
-def report(data: dict, args, started: str, load_start) -> tuple[str, str, bool]:
+def report(data: dict, args, started: str, load_start, before: dict | None = None) -> tuple[str, str, bool]:
     lines = []
+    old = {}            # (widget, control) -> p90 and CPU p50 of an earlier run (--before)
+    for w in (before or {}).get("widgets", []):
+        for r in w["controls"]:
+            if r["ms"]:
+                old[(w["label"], r["name"])] = (pct(r["ms"], 0.9), pct(r["cpu"], 0.5))
+    bcol = " p90 / CPU p50 before |" if before else ""
+    bsep = "---:|" if before else ""
     all_pass, n_controls, n_slow, n_silent, worst = True, 0, 0, 0, (0.0, "")
     summary = ["| chapter | widget | controls | build ms | PNG (px, bytes) | worst p90 ms (control) | result |",
                "|---:|---|---:|---:|---|---|---|"]
     for w in data["widgets"]:
         lines += ["", f"### {w['label']} (chapter {w['chapter']})", "",
                   "| control | kind | changes | p50 ms | p90 ms | max ms | CPU p50 ms | new PNG | text changed | "
-                  "silent | result |",
-                  "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+                  "silent | result |" + bcol,
+                  "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|" + bsep]
         w_worst, w_ok, used = (0.0, ""), True, 0
         for r in w["controls"]:
             v = verdict(r)
@@ -420,9 +432,10 @@ def report(data: dict, args, started: str, load_start) -> tuple[str, str, bool]:
                 ex = f" ({'; '.join(r['silent_examples'])})" if r["silent_examples"] else ""
                 lines.append(f"| {r['name']} | {r['kind']} | {n} | {pct(r['ms'], 0.5):.1f} | {p90:.1f} | "
                              f"{max(r['ms']):.1f} | {pct(r['cpu'], 0.5):.1f} | {r['png_changed']}/{n} | "
-                             f"{r['text_changed']}/{n} | {r['silent']}{ex} | {v} |")
+                             f"{r['text_changed']}/{n} | {r['silent']}{ex} | {v} |"
+                             + (_before_cell(old, w, r) if before else ""))
             else:
-                lines.append(f"| {r['name']} | {r['kind']} | 0 | | | | | | | | {v} |")
+                lines.append(f"| {r['name']} | {r['kind']} | 0 | | | | | | | | {v} |" + (" |" if before else ""))
         all_pass &= w_ok
         size = w["png_size"]
         summary.append(f"| {w['chapter']} | {w['label']} | {used} | {w['build_ms']:.0f} | {size[0]}x{size[1]}, "
@@ -468,6 +481,8 @@ def main() -> int:
     ap.add_argument("--in-process", action="store_true", help="measure in this process, not in a kernel")
     ap.add_argument("--save-pngs", default=None, help="directory for the last PNG of every control")
     ap.add_argument("--no-write", action="store_true", help="print only, do not write the results file")
+    ap.add_argument("--before", default=None, help="a --json file of an earlier run: its p90 and CPU p50 "
+                    "are shown next to this run's")
     ap.add_argument("--json", default=None, help="also write the raw numbers to this JSON file")
     ap.add_argument("--output", default=str(RESULTS), help="results file (default benchmarks/results/widgets.md)")
     args = ap.parse_args()
@@ -480,7 +495,12 @@ def main() -> int:
         data = measure_all(args.reps, args.only, args.save_pngs)
     else:
         data = in_kernel(args.reps, args.only, args.save_pngs)
-    text, row, all_pass = report(data, args, started, load_start)
+    before = json.loads(Path(args.before).read_text()) if args.before else None
+    text, row, all_pass = report(data, args, started, load_start, before)
+    if before:
+        text = text.replace("## Per control", "## Per control\n\nThe last column: the same control in the run "
+                            f"given by --before ({before.get('note', args.before)}), load average at its end "
+                            f"{before['load'][0]:.1f}.", 1)
     out = Path(args.output)
     history = [row]
     if out.exists():

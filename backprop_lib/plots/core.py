@@ -12,7 +12,7 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
-from .fast import ladder_ceil, nice_ceil, nice_floor
+from .fast import ladder_ceil
 
 CLASS_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
                 "#bcbd22", "#17becf"]
@@ -33,12 +33,21 @@ def figure_png(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
+def _decade_floor(v: float) -> float:
+    return float(10.0 ** np.floor(np.log10(v)))
+
+
+def _decade_ceil(v: float) -> float:
+    return float(10.0 ** np.ceil(np.log10(v)))
+
+
 class LossPlot:
     """Training (and optional test) loss per epoch on a log scale."""
 
     def __init__(self, ax, title: str = "loss", log: bool = True, test: bool = False, stepped: bool = False):
         self.ax = ax
-        self.stepped = stepped      # limits in steps (1-2-5 numbers): a live view's background survives
+        self.stepped = stepped      # limits in steps (epochs 1-1.5-2-3-5-7, loss whole decades): a live
+                                    # view's cached background survives most frames
         self.limits = None
         (self.train_line,) = ax.plot([], [], color="C0", lw=1.8, label="train")
         self.test_line = ax.plot([], [], color="C1", lw=1.5, ls="--", label="test")[0] if test else None
@@ -65,7 +74,7 @@ class LossPlot:
         if self.stepped:
             x_max = ladder_ceil(max(loss.size, 10) + 0.5)
             self.ax.set_xlim(0, x_max)
-            ylim = (nice_floor(finite.min() / 1.2), nice_ceil(finite.max() * 1.2)) if finite.size else None
+            ylim = (_decade_floor(finite.min() / 1.2), _decade_ceil(finite.max() * 1.2)) if finite.size else None
             if ylim is not None:
                 self.ax.set_ylim(*ylim)
             self.limits = (x_max, ylim)

@@ -139,6 +139,7 @@ class GraphStepper(ShowsWidget):
 
         self.fig, (self.ax,) = plots.new_figure(size=(10.0, 5.0))
         self.view = None
+        self._plots = {}                  # example -> (graph, output, GraphPlot on its own axes)
         self._loading = False
         self._load(example, step)               # draws the artists; no PNG yet
         self.view = FigureView(self.fig)       # renders once
@@ -151,9 +152,13 @@ class GraphStepper(ShowsWidget):
                               self.status, self.view.image, self.log])
 
     def _load(self, name: str, step: int | None) -> None:
-        self.graph, self.output = example(name)
-        self.ax.clear()
-        self.plot = GraphPlot(self.ax, self.graph, self.output, fontsize=10)
+        if name not in self._plots:      # each example drawn once, on its own axes, kept for when it comes back
+            graph, output = example(name)
+            ax = self.ax if not self._plots else self.fig.add_axes(self.ax.get_position(), label=name)
+            self._plots[name] = (graph, output, GraphPlot(ax, graph, output, fontsize=10))
+        self.graph, self.output, self.plot = self._plots[name]
+        for other in self._plots.values():
+            other[2].ax.set_visible(other[2] is self.plot)
         n = self.plot.n_steps
         self._loading = True              # one redraw below, not one per changed trait
         try:

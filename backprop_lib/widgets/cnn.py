@@ -16,7 +16,7 @@ import numpy as np
 
 from .. import datasets, plots
 from ..cnn import CNNTrainer, SmallCNN, images
-from ..plots.fast import ladder_ceil, nice_ceil, nice_floor
+from ..plots.fast import ladder_ceil
 from .base import FigureView, ShowsWidget, TrainingControls, locked
 
 
@@ -146,7 +146,9 @@ class CNNView(ShowsWidget):
             self.ax_loss.set_xlim(0, ladder_ceil(max(10, len(losses))))
             finite = losses[np.isfinite(losses) & (losses > 0)]
             if finite.size:
-                self.ax_loss.set_ylim(max(1e-3, nice_floor(0.5 * float(finite.min()))), nice_ceil(2.0 * float(finite.max())))
+                lo, hi = np.log10(0.8 * float(finite.min())), np.log10(1.25 * float(finite.max()))
+                top = 10.0 ** np.ceil(hi)                                       # whole decades
+                self.ax_loss.set_ylim(min(max(1e-3, 10.0 ** np.floor(lo)), top / 10), top)
         c = self.controls
         if h["diverged"]:
             c.stop()
