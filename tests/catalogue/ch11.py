@@ -412,7 +412,7 @@ SETTINGS = Exercise("ex6_settings", check_settings, None, wrong=[
     Wrong("no epochs", {k: v for k, v in _settings().items() if k != "epochs"}, "missing epochs"),
     Wrong("a thousand epochs", _settings(epochs=1000), "not usable"),
     Wrong("batch size 0", _settings(batch_size=0), "not usable"),
-], right=[_settings(hidden=32, lr=0.1, batch_size=64, epochs=12), _settings(hidden=[64, 32], lr=0.02, epochs=12)],
+], right=[_settings(hidden=32, lr=0.1, batch_size=64, epochs=12), _settings(hidden=100, lr=0.1, momentum=0.5, batch_size=16, epochs=8)],
     name="settings")
 
 EXERCISES = [LAYERS, SOFTMAX_CE, LOSS_AND_GRADS, MOMENTUM, TRAIN_EPOCH, SETTINGS]
