@@ -50,8 +50,9 @@ COURSE_BUG = "A failure here is a bug in the course, not in your work; please re
 # %% [markdown]
 # ## 1. The affine layer, with shapes
 #
-# The course stores a batch of $N$ samples as the **rows** of a matrix. A dense layer with $n_{\text{in}}$
-# inputs and $n_{\text{out}}$ outputs computes, for the whole batch at once,
+# The course stores a batch of $N$ samples as the **rows** of a matrix. A **dense** layer (every input
+# feeds every output) with $n_{\text{in}}$ inputs and $n_{\text{out}}$ outputs computes, for the whole
+# batch at once,
 #
 # $$ \underbrace{Z}_{(N,\,n_{\text{out}})} = \underbrace{A_{\text{prev}}}_{(N,\,n_{\text{in}})}\;
 # \underbrace{W}_{(n_{\text{in}},\,n_{\text{out}})} + \underbrace{b}_{(n_{\text{out}},)}, \qquad
@@ -281,7 +282,9 @@ print("A^T Delta equals the sum of 6 outer products:", np.allclose(A_batch.T @ D
 # ## 4. The whole network, backward
 #
 # Here are the four equations as a loop over layers, for any depth, written from scratch on the
-# weights of a `backprop_lib` network. The forward pass stores every $Z_l$ and $A_l$; the backward pass
+# weights of a `backprop_lib` network: a `bl.MLP`, short for *multi-layer perceptron*, the usual name
+# for a stack of dense layers each followed by its activation (its units are smooth neurons like
+# chapter 1's sigmoid neuron, not step perceptrons; the name stuck anyway). The forward pass stores every $Z_l$ and $A_l$; the backward pass
 # walks the list in reverse. We use $\tanh$ hidden layers, a linear output and the mean squared error.
 
 # %%
