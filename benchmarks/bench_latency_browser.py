@@ -8,7 +8,7 @@ headless Chromium (the same private server and browser as tests/e2e).
 For each chapter: open it with a fresh kernel, Run All, wait until the kernel is idle; then for every
 enabled slider, `--presses` key presses alternating ArrowRight / ArrowLeft (ArrowLeft first if the
 slider sits at its maximum), each after the previous one has landed (every message it sent has its
-kernel `idle`, every image change decoded, 200 ms quiet). The time of a press is taken in the page
+kernel `idle`, every image change decoded, 120 ms quiet). The time of a press is taken in the page
 (tests/e2e/latency.py: performance.now() at the keydown, WebSocket frames hooked, a MutationObserver on
 the <img> elements, img.decode(), the next animation frame) from the key press to the first animation
 frame after the changed image was decoded. A press after which no image's pixels changed is silent;
@@ -115,7 +115,7 @@ def measure_slider(page, slider, presses: int, timeout_s: float) -> tuple[list[d
         tb.wait_until(lambda: tb.kernel_idle(page), 30, 0.05)
         latency.arm(page, info["cell"])
         handle.press(key)
-        a = latency.analyse(latency.collect(page, timeout_ms=timeout_s * 1000))
+        a = latency.analyse(latency.collect(page, timeout_ms=timeout_s * 1000, quiet_ms=120))
         if a["status"] == "no message sent" and not out and not flipped:
             key, flipped = ("ArrowLeft" if key == "ArrowRight" else "ArrowRight"), True   # at its maximum
             continue
@@ -123,16 +123,19 @@ def measure_slider(page, slider, presses: int, timeout_s: float) -> tuple[list[d
         a["key"] = key
         out.append(a)
         key = "ArrowLeft" if key == "ArrowRight" else "ArrowRight"
-        page.wait_for_timeout(50)
+        page.wait_for_timeout(20)
     return out, first_key
 
 
-def measure_chapter(lab, server, nb: Path, presses: int, timeout_s: float) -> dict:
+def measure_chapter(lab, server, nb: Path, presses: int, timeout_s: float, rel: str | None = None) -> dict:
+    """Open `nb` (served at `rel`, default chapters/NAME) with a fresh kernel, Run All, press every slider."""
     log: list[str] = []
     t0 = time.monotonic()
     result = {"chapter": nb.stem, "sliders": [], "log": log, "load_start": os.getloadavg()[0]}
-    server.copy_chapters()
-    page = lab.open(f"chapters/{nb.name}", f"latency-{nb.stem}", log)
+    if rel is None:
+        server.copy_chapters()
+        rel = f"chapters/{nb.name}"
+    page = lab.open(rel, f"latency-{nb.stem}", log)
     try:
         page.wait_for_selector(".jp-NotebookPanel", timeout=tb.OPEN_TIMEOUT * 1000)
         state = run_all(page, tb._code_cell_count(nb), log)
@@ -184,6 +187,69 @@ def measure_chapter(lab, server, nb: Path, presses: int, timeout_s: float) -> di
     result["seconds"] = round(time.monotonic() - t0, 1)
     result["load_end"] = os.getloadavg()[0]
     return result
+
+
+# --floor: the same figure sent five ways by a kernel that does nothing but assign precomputed bytes, so
+# the key-to-pixel time is the floor of this stack (page, JupyterLab, server, ZMQ, ipywidgets) for each.
+FLOOR_SETUP = """%matplotlib inline
+import base64, io
+import ipywidgets as W
+import numpy as np
+import traitlets
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from PIL import Image as PILImage
+from backprop_lib.widgets.base import _encode_png
+
+fig = Figure(figsize=(704 / 72, 288 / 72), dpi=72)
+canvas = FigureCanvasAgg(fig)
+ax1, ax2 = fig.subplots(1, 2)
+xx, yy = np.meshgrid(np.linspace(-2, 2, 100), np.linspace(-2, 2, 100))
+frames = []
+for k in range(11):
+    ax1.clear(); ax2.clear()
+    ax1.contourf(xx, yy, np.tanh(xx * (1 + k / 5) + yy ** 2 - 1), levels=20, cmap="RdBu")
+    ax2.plot(np.exp(-np.arange(100) / (10 + 5 * k)))
+    canvas.draw()
+    frames.append(np.asarray(canvas.buffer_rgba())[:, :, :3].copy())
+
+def pil(f, fmt, **kw):
+    buf = io.BytesIO(); f.save(buf, fmt, **kw); return buf.getvalue()
+
+png = [_encode_png(f, 1) for f in frames]
+data_url = [b"data:image/png;base64," + base64.b64encode(p) for p in png]
+palette = [pil(PILImage.fromarray(f).quantize(256, method=PILImage.Quantize.FASTOCTREE), "PNG", compress_level=1)
+           for f in frames]
+jpeg = [pil(PILImage.fromarray(f), "JPEG", quality=90) for f in frames]
+
+class NoEchoSlider(W.IntSlider):
+    value = traitlets.CInt(5).tag(sync=True, echo_update=False)
+
+def view(label, values, fmt, slider=W.IntSlider):
+    img = W.Image(value=values[5], format=fmt, layout=W.Layout(width="704px"))
+    s = slider(value=5, min=0, max=10, description=label, continuous_update=False,
+               style={"description_width": "initial"})
+    s.observe(lambda change: setattr(img, "value", values[change["new"]]), names="value")
+    return W.VBox([s, img])
+"""
+FLOOR_CELLS = [
+    'view("PNG as FigureView sends it (Blob URL)", png, "png")',
+    'view("the same PNG as a data: URL (format=url)", data_url, "url")',
+    'view("256-colour palette PNG", palette, "png")',
+    'view("JPEG quality 90", jpeg, "jpeg")',
+    'view("PNG, slider without echo_update", png, "png", NoEchoSlider)',
+]
+
+
+def floor_notebook(server) -> tuple[Path, str]:
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in [FLOOR_SETUP] + FLOOR_CELLS])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = server.root / "selftest" / "latency_floor.ipynb"
+    path.parent.mkdir(exist_ok=True)
+    nbformat.write(nb, path)
+    return path, "selftest/latency_floor.ipynb"
 
 
 def png_variants(b64: str) -> list[dict]:
@@ -293,7 +359,8 @@ def report(chapters: list[dict], args, meta: dict) -> str:
     md = [
         "# Slider latency in the browser (key press to changed pixels)", "",
         f"- Date: {meta['date']} UTC; command: `{meta['command']}`; wall time {meta['wall_s']:.0f} s",
-        machine_line(meta["browser_version"], meta["protocol"]),
+        machine_line(meta["browser_version"], meta["protocol"])
+        + f"; notebook windowingMode: {meta['windowing']}" + (" (JupyterLab's own)" if meta["windowing"] == "default" else ""),
         f"- Load average (1 min) during the run: min {min(loads):.2f}, mean {sum(loads) / len(loads):.2f}, "
         f"max {max(loads):.2f} ({len(loads)} samples, every 5 s); `uptime` before: `{meta['uptime_before']}`; "
         f"after: `{meta['uptime_after']}`. Other jobs share this 2-core machine: a loaded run's times include "
@@ -354,6 +421,23 @@ def report(chapters: list[dict], args, meta: dict) -> str:
             md.append(f"| {c['chapter']} | {s['cell']} | {s['widget']} | {s['slider']} | {st['n']} | "
                       f"{st['silent']} | {fmt(st['p50'])} | {fmt(st['p90'])} | {fmt(st['max'])} | "
                       + " | ".join(fmt(st[k]) for k in latency.BREAKDOWN[:6]) + f" | {fmt(kb)} | {px} |")
+    if meta.get("floor"):
+        fl = meta["floor"]
+        md += ["", "## The floor: one figure sent five ways by a kernel that does nothing (--floor)", "",
+               "The same 704x288 figure (a filled contour plot and a curve), precomputed for each slider value; "
+               "the kernel's callback only assigns the bytes to an ipywidgets.Image. So the times below are "
+               "what this page, JupyterLab, the server, ZMQ and ipywidgets cost before any computing or drawing."
+               + (f" Error: {fl['error']}" if fl.get("error") else ""), "",
+               "| variant | n | p50 | p90 | max | key->send | send->busy | busy->image | image->src | "
+               "src->decoded | decoded->frame | KB |",
+               "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for s_ in fl["sliders"]:
+            st = s_.get("summary")
+            if not st:
+                continue
+            kb = st["image_bytes"] and round(st["image_bytes"] / 1024, 1)
+            md.append(f"| {s_['slider']} | {st['n']} | {fmt(st['p50'])} | {fmt(st['p90'])} | {fmt(st['max'])} | "
+                      + " | ".join(fmt(st[k]) for k in latency.BREAKDOWN[:6]) + f" | {fmt(kb)} |")
     if meta.get("decode"):
         md += ["", "## The frontend's share: showing each widget's PNG in a blank page of the same browser", "",
                f"One image per widget as the page showed it at the end (median of {args.decode_reps}): `show` = "
@@ -392,6 +476,13 @@ def main(argv=None) -> int:
     ap.add_argument("--diagnose", action="store_true",
                     help="also decode each widget's image re-encoded other ways (PNG levels/filters, palette, "
                          "JPEG, fewer pixels): about a minute more")
+    ap.add_argument("--floor", type=int, nargs="?", const=11, default=0, metavar="PRESSES",
+                    help="also time one figure sent five ways (Blob URL PNG, data: URL, palette PNG, JPEG, no "
+                         "echo) by a kernel that only assigns precomputed bytes: the floor of the stack "
+                         "(default 11 presses each; about a minute)")
+    ap.add_argument("--windowing", default="default", choices=["default", "none", "contentVisibility", "full"],
+                    help="JupyterLab's notebook windowingMode: 'default' = what a student's JupyterLab uses "
+                         "(default); the browser test uses 'none' (every cell rendered)")
     ap.add_argument("--decode-reps", type=int, default=9, help="repetitions of each decode timing (default 9)")
     args = ap.parse_args(argv)
 
@@ -414,6 +505,12 @@ def main(argv=None) -> int:
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M")
     chapters = []
     with tempfile.TemporaryDirectory(prefix="latency-lab-") as tmp:
+        if args.windowing != "none":
+            # the notebook's windowing as a student's JupyterLab has it (the browser test renders every cell)
+            e2e.LAB_SETTINGS = {k: v for k, v in e2e.LAB_SETTINGS.items() if "notebook-extension" not in k}
+            if args.windowing != "default":
+                e2e.LAB_SETTINGS["@jupyterlab/notebook-extension/tracker.jupyterlab-settings"] = {
+                    "windowingMode": args.windowing}
         server = e2e.LabServer(Path(tmp))
         server.copy_chapters()
         server.start()
@@ -429,6 +526,12 @@ def main(argv=None) -> int:
                     c = chapters[-1]
                     print(f"{nb.stem}: {c['seconds']} s" + (f"  ERROR {c['error']}" if c.get("error") else ""),
                           flush=True)
+                floor = None
+                if args.floor:
+                    print("floor: one figure five ways, a kernel that only assigns bytes ...", flush=True)
+                    path, rel = floor_notebook(server)
+                    floor = measure_chapter(lab, server, path, args.floor, args.timeout, rel=rel)
+                    floor.pop("pngs", None)
                 protocol = lab.page.evaluate("window.__lat && window.__lat.protocol") if lab.page else None
                 version = b.version
                 lab.discard()
@@ -442,7 +545,8 @@ def main(argv=None) -> int:
     meta = {"date": date, "wall_s": time.monotonic() - t0, "browser_version": version, "protocol": protocol,
             "uptime_before": uptime_before,
             "uptime_after": subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip(),
-            "load_samples": sampler.samples or [os.getloadavg()[0]], "decode": decode,
+            "load_samples": sampler.samples or [os.getloadavg()[0]], "decode": decode, "floor": floor,
+            "windowing": args.windowing,
             "command": "python benchmarks/bench_latency_browser.py " + " ".join(argv if argv is not None
                                                                               else sys.argv[1:])}
     text = report(chapters, args, meta)
