@@ -245,7 +245,8 @@ fig
 # ### Why there is a sharp limit
 #
 # The loss is a quadratic with the constant Hessian (matrix of second derivatives)
-# $H = \frac1n X^\top X$, here $\begin{pmatrix}\overline{x^2} & \bar x\\ \bar x & 1\end{pmatrix}$. Writing
+# $H = \frac1n X^\top X$, here $\begin{pmatrix}\overline{x^2} & \bar x\\ \bar x & 1\end{pmatrix}$ (a bar
+# means the average over the $n$ samples: $\bar x$ of the inputs, $\overline{x^2}$ of their squares). Writing
 # $\boldsymbol\theta = \boldsymbol\theta^* + \mathbf e$, the gradient is $H\mathbf e$, so one step does
 # $\mathbf e \leftarrow (I - \eta H)\,\mathbf e$. Along an eigenvector of $H$ with eigenvalue (curvature)
 # $\lambda$, the error is multiplied by $1 - \eta\lambda$ at every step. It shrinks if
@@ -285,9 +286,10 @@ assert descent_path(x, y_line, lr=1.02 * lr_limit, steps=2000).diverged, (
 #
 # - **centring**, $x \to x - \bar x$, makes $\bar x = 0$, so
 #   $H = \begin{pmatrix}\overline{x^2} & 0\\ 0 & 1\end{pmatrix}$: the valley's axes now point along $w$ and $b$;
-# - **standardising**, $x \to (x - \bar x)/s$ with the standard deviation $s$, also makes
-#   $\overline{x^2} = 1$, so $H = I$: the contours are circles, $\kappa = 1$, and every direction
-#   has curvature 1. Then $\eta = 1$ multiplies the error by $1 - \eta\lambda = 0$: one step lands
+# - **standardising**, $x \to (x - \bar x)/s$ with the **standard deviation**
+#   $s = \sqrt{\frac1n\sum_i (x_i - \bar x)^2}$ (the typical distance of the inputs from their mean; its
+#   square $s^2$ is the **variance**), also makes $\overline{x^2} = 1$, so $H = I$: the contours are
+#   circles, $\kappa = 1$, and every direction has curvature 1. Then $\eta = 1$ multiplies the error by $1 - \eta\lambda = 0$: one step lands
 #   on the minimum.
 #
 # Nothing is lost: a line $w' x' + b'$ in the standardised input $x' = (x - \bar x)/s$ is the line
@@ -398,8 +400,9 @@ assert not history.diverged and np.allclose([net.layers[0].W[0, 0], net.layers[0
 # | mini-batch | $\lvert B\rvert$ | $n/\lvert B\rvert$ | unbiased estimate, noise $\propto 1/\sqrt{\lvert B\rvert}$ |
 # | stochastic | 1 | $n$ | unbiased estimate, very noisy |
 #
-# The estimate is right *on average* (unbiased), and its spread shrinks like $1/\sqrt{|B|}$: averaging
-# $|B|$ independent samples divides the variance by $|B|$. A step costs $O(|B|\,p)$, so a small batch
+# The estimate is right *on average* (unbiased), and its spread (its standard deviation over many
+# random batches) shrinks like $1/\sqrt{|B|}$: averaging $|B|$ independent samples divides the
+# variance, the squared spread, by $|B|$. A step costs $O(|B|\,p)$, so a small batch
 # buys many cheap, noisy steps for the price of one exact step. We measure the noise at the start
 # point:
 
