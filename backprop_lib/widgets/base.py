@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import html
+import math
 import struct
 import threading
 import time
@@ -23,10 +24,73 @@ import zlib
 import ipywidgets as W
 import numpy as np
 from IPython.display import display
+from matplotlib.backends import backend_agg
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.layout_engine import PlaceHolderLayoutEngine
 from matplotlib.text import Text
 
+
+
+class _GlyphCachingRenderer(backend_agg.RendererAgg):
+    """matplotlib's Agg renderer with its plain-text drawing cached: the layout of a string (FreeType
+    shaping) and every rendered glyph bitmap (at a quarter-pixel position) are kept between frames.
+    matplotlib >= 3.11 lays out and rasterises every glyph of every text on every draw, which made text
+    the largest part of a live view's frame (a tick label, a status caption, a number in a box). The
+    pixels are those of matplotlib's own path, up to a glyph's position rounded to 1/4 pixel. Anything
+    unusual (rotated text, font features, mathtext, an older matplotlib) takes matplotlib's own path."""
+
+    _layouts: dict = {}
+    _glyphs: dict = {}
+    _MAX = 20000
+
+    def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        if ismath or angle or not gc.get_antialiased() or (mtext is not None and (
+                mtext.get_fontfeatures() is not None or mtext.get_language() is not None)):
+            return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+        try:
+            font = self._prepare_font(prop)
+            size = prop.get_size_in_points()
+            flags = backend_agg.get_hinting_flag()
+            key = (s, font.fname, size, self.dpi, flags)
+            items = self._layouts.get(key)
+            if items is None:
+                items = [(i.ft_object, i.glyph_index, i.x, i.y) for i in font._layout(s, flags=flags)]
+                if len(self._layouts) > self._MAX:
+                    self._layouts.clear()
+                self._layouts[key] = items
+            for ft, glyph, dx, dy in items:
+                self._draw_glyph(gc, ft, size, glyph, flags, x + dx, self.height - y + dy)
+        except (AttributeError, TypeError):      # another matplotlib: its own path
+            return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+
+    def _draw_glyph(self, gc, ft, size, glyph, flags, gx, gy_up):
+        ix, iy = math.floor(gx), math.floor(gy_up)
+        qx, qy = round((gx - ix) * 4), round((gy_up - iy) * 4)      # quarter pixels
+        key = (ft.fname, size, self.dpi, glyph, qx, qy, flags)
+        cached = self._glyphs.get(key)
+        if cached is None:
+            ft.set_size(size, self.dpi)
+            ft._set_transform(np.array([[0x10000, 0], [0, 0x10000]]), [16 * qx, 16 * qy])
+            bitmap = ft._render_glyph(glyph, flags, backend_agg.RenderMode.NORMAL)
+            cached = (np.array(bitmap.buffer), bitmap.left, bitmap.top)
+            if len(self._glyphs) > self._MAX:
+                self._glyphs.clear()
+            self._glyphs[key] = cached
+        buffer, left, top = cached
+        if buffer.size:
+            self._renderer.draw_text_image(buffer, ix + left, int(self.height) - (iy + top) + buffer.shape[0], 0, gc)
+
+
+class _Canvas(FigureCanvasAgg):
+    """An Agg canvas whose renderer caches text layouts and glyphs (see _GlyphCachingRenderer)."""
+
+    def get_renderer(self):
+        w, h = self.get_width_height(physical=True)
+        key = w, h, self.figure.dpi
+        if self._lastKey != key:
+            self.renderer = _GlyphCachingRenderer(w, h, self.figure.dpi)
+            self._lastKey = key
+        return self.renderer
 
 
 class ShowsWidget:
@@ -52,7 +116,7 @@ class FigureView:
 
     def __init__(self, fig, compress_level: int = 1, backgrounds: int = 8, freeze_layout: bool = True):
         self.fig = fig
-        self.canvas = FigureCanvasAgg(fig)
+        self.canvas = _Canvas(fig)
         self.compress_level = compress_level
         self._backgrounds = {}          # key -> cached background, the most recently used last
         self._max_backgrounds = max(1, backgrounds)
