@@ -63,6 +63,17 @@ class _GlyphCachingRenderer(backend_agg.RendererAgg):
         except (AttributeError, TypeError):      # another matplotlib: its own path
             return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
 
+    def _draw_text_glyphs_and_boxes(self, gc, x, y, angle, glyphs, boxes):
+        # mathtext's path (matplotlib >= 3.11): upright glyphs from the cache, the rest as matplotlib does
+        glyphs = list(glyphs)
+        if angle or not gc.get_antialiased() or any(slant or extend != 1 for _, _, _, slant, extend, _, _ in glyphs):
+            return super()._draw_text_glyphs_and_boxes(gc, x, y, angle, glyphs, boxes)
+        flags = backend_agg.get_hinting_flag()
+        for font, size, glyph, _, _, dx, dy in glyphs:
+            self._draw_glyph(gc, font, size, glyph, flags, x + dx, self.height - y + dy)
+        if boxes:
+            super()._draw_text_glyphs_and_boxes(gc, x, y, angle, [], boxes)
+
     def _draw_glyph(self, gc, ft, size, glyph, flags, gx, gy_up):
         ix, iy = math.floor(gx), math.floor(gy_up)
         qx, qy = round((gx - ix) * 4), round((gy_up - iy) * 4)      # quarter pixels

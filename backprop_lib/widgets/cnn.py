@@ -41,7 +41,7 @@ class CNNView(ShowsWidget):
     """
 
     def __init__(self, lr: float = 0.1, momentum: float = 0.9, filters: int = 8, digit: int = 0,
-                 batches_per_frame: int = 8, initial_batches: int = 0, seed: int = 0, dpi: int = 80):
+                 batches_per_frame: int = 4, initial_batches: int = 0, seed: int = 0, dpi: int = 80):
         X, y = datasets.digits()
         X_train, X_test, self.y_train, self.y_test = datasets.train_test_split(X, y, test_fraction=0.25, seed=seed)
         self.A0_train, self.A0_test = images(X_train), images(X_test)
