@@ -12,7 +12,7 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 
-from .fast import ladder_ceil
+from .fast import in_chunks, ladder_ceil
 
 CLASS_COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
                 "#bcbd22", "#17becf"]
@@ -137,7 +137,7 @@ class BoundaryPlot:
     def probabilities(self, predict) -> np.ndarray:
         """predict(grid) -> (G, K) outputs, evaluated over the grid."""
         with np.errstate(all="ignore"):
-            return np.asarray(predict(self.grid), dtype=float)
+            return np.asarray(in_chunks(predict, self.grid), dtype=float)
 
     def update(self, net_or_predict) -> None:
         predict = getattr(net_or_predict, "forward", net_or_predict)

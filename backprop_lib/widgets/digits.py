@@ -15,6 +15,7 @@ import numpy as np
 from .. import datasets, plots
 from ..mlp import MLP
 from ..train import Trainer
+from ..plots.fast import in_chunks
 from .base import FigureView, TrainingControls, TrainingViewBase, locked
 
 
@@ -114,7 +115,7 @@ class DigitsView(TrainingViewBase):
     def accuracy(self, split: str = "test") -> float:
         X, y = (self.X_test, self.y_test) if split == "test" else (self.X_train, self.y_train)
         with np.errstate(all="ignore"):
-            return float(np.mean(self.net.predict(X) == y))
+            return float(np.mean(in_chunks(self.net.predict, X) == y))
 
     @locked
     def redraw(self) -> None:
