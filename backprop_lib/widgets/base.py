@@ -183,18 +183,27 @@ class FigureView:
                     a.set_visible(visible)
                 for a, xy in placed:
                     a.set_position(xy)
-            for a in dynamic:
-                self.fig.draw_artist(a)
+            self._draw_dynamic(dynamic)
         else:
             self._backgrounds[key] = self._backgrounds.pop(key)     # most recently used
             self.canvas.restore_region(self._backgrounds[key])
-            for a in dynamic:
-                self.fig.draw_artist(a)
+            self._draw_dynamic(dynamic)
         png = self.png()
         if png == self.image.value:
             self.skipped += 1       # the same picture: do not send it again
         else:
             self.image.value = png
+
+    def _draw_dynamic(self, dynamic) -> None:
+        for a in dynamic:
+            self.fig.draw_artist(a)
+        # an image or heat map drawn over the background would cover its axes' frame, which a full
+        # draw puts on top (spines come after images): draw the frames of those axes again
+        for ax in {id(a.axes): a.axes for a in dynamic if a.axes is not None}.values():
+            if ax.axison and ax.get_visible():
+                for spine in ax.spines.values():
+                    if spine.get_visible():
+                        self.fig.draw_artist(spine)
 
     def invalidate(self) -> None:
         """Forget the cached backgrounds: the next redraw draws the whole figure."""
