@@ -177,7 +177,7 @@ ax.set_xlabel("layer (1 = next to the input, last = output)")
 ax.set_ylabel(r"$\|\partial L / \partial W_l\|$")
 ax.set_xticks(range(1, 6))
 ax.set_title("sigmoid networks at initialisation")
-ax.set_yticks([], minor=True)          # one tick per power of 10 (quicker to draw)
+plots.decade_ticks(ax)                 # one labelled tick per power of 10
 ax.grid(True, alpha=0.3)
 ax.legend(fontsize=8)
 fig
@@ -252,7 +252,7 @@ for name, loss in curves.items():
 ax.set_xlabel("epoch")
 ax.set_ylabel("cross-entropy")
 ax.set_title("the same networks, three activations")
-ax.set_yticks([], minor=True)
+plots.decade_ticks(ax)
 ax.grid(True, alpha=0.3)
 ax.legend(fontsize=8)
 fig
@@ -287,7 +287,7 @@ for act, n in deep.items():
 ax.set_xlabel("layer")
 ax.set_ylabel(r"$\|\partial L / \partial W_l\|$")
 ax.set_title("6 hidden layers at initialisation")
-ax.set_yticks([], minor=True)
+plots.decade_ticks(ax)
 ax.grid(True, alpha=0.3)
 ax.legend(fontsize=8)
 fig
@@ -400,7 +400,7 @@ ax_g.set_title("gradient norm per layer")
 ax_g.set_ylabel(r"$\|\partial L / \partial W_l\|$")
 for ax in (ax_a, ax_g):
     ax.set_xlabel("layer")
-    ax.set_yticks([], minor=True)
+    plots.decade_ticks(ax)
     ax.grid(True, alpha=0.3)
 ax_g.legend(fontsize=7, loc="center right")
 fig

@@ -3,6 +3,7 @@ Pyplot is never used; every figure is a plain `matplotlib.figure.Figure` (see `n
 
     core      new_figure, figure_png, LossPlot, BoundaryPlot, GradNormPlot, loss_curve, decision_boundary
     fast      ticks and limits in 1-2-5 steps, HeatMap: for views that redraw many times a second
+    decades   decade_ticks: a log axis labelled 10⁻⁴ in plain text, no minor ticks (quick to draw)
     graph     GraphPlot, draw_graph: a scalar computational graph with its backward pass (chapters 4, 9)
     descent   DescentPlot: loss contours of a linear regression with a descent path (chapter 3)
     curvature SurfacePlot: a point of a two-weight loss surface, its gradient and Newton steps (chapter 10)
@@ -20,10 +21,11 @@ from .capstone import CapstonePlot, capstone_figure
 from .conv import touch_diagram
 from .curvature import SurfacePlot
 from .debugger import debug_heatmap
+from .decades import decade_label, decade_ticks
 from .descent import DescentPlot
 from .graph import GraphPlot, draw_graph
 from .loss_race import LossRacePlot
 
 __all__ = ["CLASS_COLORS", "LAYER_CMAP", "new_figure", "figure_png", "LossPlot", "BoundaryPlot", "GradNormPlot",
            "loss_curve", "decision_boundary", "touch_diagram", "DescentPlot", "GraphPlot", "draw_graph", "SurfacePlot",
-           "LossRacePlot", "debug_heatmap", "CapstonePlot", "capstone_figure"]
+           "LossRacePlot", "debug_heatmap", "CapstonePlot", "capstone_figure", "decade_ticks", "decade_label"]
