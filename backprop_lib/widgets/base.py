@@ -158,8 +158,12 @@ class FigureView:
             self.canvas.draw()          # everything visible: the layout leaves room for every title
             self.fig.set_layout_engine("none")
             self._freeze_pending, drawn = False, True
-        # the dynamic artists are drawn over the background in their z-order, as a full draw would
-        dynamic = sorted(dynamic, key=lambda a: a.get_zorder())
+        # the dynamic artists are drawn over the background in their z-order, as a full draw would; the
+        # frames (spines) of their axes go with them, or an image drawn over the background would
+        # cover its frame, which a full draw puts on top of it
+        frames = [sp for ax in {id(a.axes): a.axes for a in dynamic if a.axes is not None}.values()
+                  if ax.axison for sp in ax.spines.values()]
+        dynamic = sorted(dynamic + frames, key=lambda a: a.get_zorder())
         if not dynamic or key is None:
             self._backgrounds.clear()
             if not drawn:
@@ -197,13 +201,6 @@ class FigureView:
     def _draw_dynamic(self, dynamic) -> None:
         for a in dynamic:
             self.fig.draw_artist(a)
-        # an image or heat map drawn over the background would cover its axes' frame, which a full
-        # draw puts on top (spines come after images): draw the frames of those axes again
-        for ax in {id(a.axes): a.axes for a in dynamic if a.axes is not None}.values():
-            if ax.axison and ax.get_visible():
-                for spine in ax.spines.values():
-                    if spine.get_visible():
-                        self.fig.draw_artist(spine)
 
     def invalidate(self) -> None:
         """Forget the cached backgrounds: the next redraw draws the whole figure."""
