@@ -28,7 +28,10 @@ def decade_label(value: float, pos=None) -> str:
 
 
 def decade_ticks(ax, which: str = "y") -> None:
-    """Label a log axis of `ax` ("y", "x" or "both") by powers of ten in plain text, without minor ticks."""
+    """Label a log axis of `ax` ("y", "x" or "both") by powers of ten in plain text, without minor ticks.
+
+    Only powers of ten get a tick, so use it on axes that span at least two of them (an axis from 0.12 to
+    5 would show the single label 10⁰)."""
     if which not in ("x", "y", "both"):
         raise ValueError(f"which must be 'x', 'y' or 'both', got {which!r}")
     for axis in ([ax.xaxis] if which == "x" else [ax.yaxis] if which == "y" else [ax.xaxis, ax.yaxis]):
