@@ -28,6 +28,7 @@ import json
 import os
 import platform
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -498,6 +499,7 @@ def main(argv=None) -> int:
         return 2
     from playwright.sync_api import sync_playwright
 
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(143))    # so that `finally` stops the server
     uptime_before = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
     sampler = LoadSampler()
     sampler.start()

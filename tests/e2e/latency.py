@@ -46,7 +46,7 @@ INIT_JS = r"""
   const now = () => performance.now();
   const dec = new TextDecoder('utf-8');
   const L = window.__lat = {armed: false, t0: null, tListener: null, key: null, msgs: [], imgs: [],
-                            pending: 0, cell: null, hashes: new WeakMap(), removedByCell: new Map(),
+                            pending: 0, cell: null, hashes: new WeakMap(), removedByCell: new WeakMap(),
                             observer: null, errors: [], protocol: null, frames: 0};
   const V1 = 'v1.kernel.websocket.jupyter.org';
   const text = (buf, a, b) => dec.decode(new Uint8Array(buf, a, b - a));
@@ -117,7 +117,11 @@ INIT_JS = r"""
       }
     }
     send(data) {
-      if (L.armed && isKernel(this.url)) { L.protocol = this.protocol; record('send', data, this, now()); }
+      if (L.armed && isKernel(this.url)) {
+        L.protocol = this.protocol;
+        if (L.t0 !== null) L.keySent = true;
+        record('send', data, this, now());
+      }
       return super.send(data);
     }
   }
@@ -132,12 +136,13 @@ INIT_JS = r"""
   } catch (e) {}
 
   window.addEventListener('keydown', (e) => {
-    // the last key press before the first message went out (a key that did not move the slider is
-    // followed by another one)
-    if (!L.armed || L.msgs.some(m => m.dir === 'send')) return;
+    // the last key press before the first message after a key press went out (a key that did not move
+    // the slider is followed by another one; Play ticks sent before any key press do not count)
+    if (!L.armed || (L.t0 !== null && L.keySent)) return;
     const t = now();
     L.tListener = t;
     L.t0 = (e.timeStamp > 0 && e.timeStamp <= t && t - e.timeStamp < 1000) ? e.timeStamp : t;
+    L.keySent = false;
     L.key = e.key;
   }, true);
 
@@ -224,7 +229,7 @@ INIT_JS = r"""
   L.arm = (cellIdx) => {
     const cells = L.panel ? L.panel.querySelectorAll('.jp-Cell') : [];
     L.cell = cells[cellIdx] || null;
-    L.t0 = null; L.tListener = null; L.key = null; L.msgs = []; L.imgs = []; L.errors = []; L.longtasks = [];
+    L.t0 = null; L.keySent = false; L.tListener = null; L.key = null; L.msgs = []; L.imgs = []; L.errors = []; L.longtasks = [];
     L.armed = true;
   };
 
@@ -245,12 +250,20 @@ INIT_JS = r"""
       const base = L.t0 === null ? tStart : L.t0;
       if (t - base > o.timeout_ms) return finish('timeout');
       if (L.t0 === null) return (t - tStart > o.no_send_ms) ? finish('no key press seen') : undefined;
-      const sends = L.msgs.filter(m => m.dir === 'send' && m.type === 'comm_msg');
+      // comms that sent before the key press are a playing view's ticks, not the slider
+      const ticking = new Set(L.msgs.filter(m => m.dir === 'send' && m.t < L.t0).map(m => m.comm));
+      const sends = L.msgs.filter(m => m.dir === 'send' && m.type === 'comm_msg' && m.t >= L.t0
+                                       && !ticking.has(m.comm));
       if (!sends.length) return (t - L.t0 > o.no_send_ms) ? finish('no message sent') : undefined;
+      // the slider's messages: those on the comm of the first one after the key press (a view that
+      // plays, e.g. training resumed by the change, sends Play ticks too: their traffic is not waited for)
+      const mine = sends.filter(s => s.comm === sends[0].comm);
+      const ids = new Set(mine.map(s => s.id));
       const idle = new Set(L.msgs.filter(m => m.dir === 'recv' && m.type === 'status' && m.state === 'idle')
                                  .map(m => m.parent));
-      if (!sends.every(s => idle.has(s.id)) || L.pending > 0) return;
-      const last = Math.max(...L.msgs.map(m => m.t), ...L.imgs.map(e => e.t_done || e.t_src));
+      if (!mine.every(s => idle.has(s.id)) || L.pending > 0) return;
+      const last = Math.max(...L.msgs.filter(m => m.dir === 'send' ? ids.has(m.id) : ids.has(m.parent))
+                                       .map(m => m.t));
       if (t - last >= o.quiet_ms) finish('done');
     }, 10);
   });
@@ -290,9 +303,12 @@ def analyse(raw: dict | None) -> dict:
     out: dict = {"reason": raw["reason"]}
     t0 = raw["t0"]
     msgs, imgs = raw["msgs"], raw["imgs"]
-    sends = [m for m in msgs if m["dir"] == "send" and m.get("type") == "comm_msg"]
+    # comms that sent before the key press are a playing view's ticks, not the slider
+    ticking = {m.get("comm") for m in msgs if m["dir"] == "send" and t0 is not None and m["t"] < t0}
+    all_sends = [m for m in msgs if m["dir"] == "send" and m.get("type") == "comm_msg"]
+    sends = [m for m in all_sends if t0 is None or (m["t"] >= t0 and m.get("comm") not in ticking)]
     recv = [m for m in msgs if m["dir"] == "recv"]
-    out["msgs_sent"] = len(sends)
+    out["msgs_sent"] = len(all_sends)
     out["msgs_recv"] = len(recv)
     image_msgs = [m for m in recv if m.get("type") == "comm_msg" and m.get("nbuf")]
     out["image_msgs"] = len(image_msgs)
@@ -312,6 +328,9 @@ def analyse(raw: dict | None) -> dict:
         out["status"] = "no message sent"
         return out
     first = sends[0]
+    # the slider's own messages (a playing view also sends Play ticks: not the slider's doing)
+    mine = {m["id"] for m in sends if m.get("comm") == first.get("comm")}
+    out["tick_msgs"] = len(all_sends) - len(mine)
     out["key_to_send"] = _r(first["t"] - t0)
     busy = next((m for m in recv if m.get("type") == "status" and m.get("state") == "busy"
                  and m.get("parent") == first["id"]), None)
@@ -320,6 +339,9 @@ def analyse(raw: dict | None) -> dict:
     if idle:
         out["key_to_idle"] = _r(idle["t"] - t0)
     changed = [e for e in imgs if e.get("changed") and e.get("t_raf") is not None]
+    caused = [m for m in image_msgs if m.get("parent") in mine]
+    if caused:   # the first change shown after the slider's own first PNG arrived (not an earlier tick's)
+        changed = [e for e in changed if e["t_src"] >= caused[0]["t"]]
     here = [e for e in changed if e.get("same_cell")]
     pick = min(here or changed, key=lambda e: e["t_raf"], default=None)
     if pick is None:
@@ -330,8 +352,9 @@ def analyse(raw: dict | None) -> dict:
     out["total"] = _r(pick["t_raf"] - t0)
     out["painted"] = _r(pick["t_raf2"] - t0) if pick.get("t_raf2") else None
     out["image_px"] = f"{pick['w']}x{pick['h']}"
-    source = [m for m in image_msgs if m["t"] <= pick["t_src"]]
+    source = [m for m in (caused or image_msgs) if m["t"] <= pick["t_src"]]
     img_msg = source[-1] if source else None
+    out["by_tick"] = bool(img_msg) and img_msg.get("parent") not in mine
     if busy:
         out["send_to_busy"] = _r(busy["t"] - first["t"])
     if img_msg:
