@@ -6,7 +6,7 @@ import numpy as np
 from matplotlib.ticker import NullFormatter
 
 from .core import new_figure
-from .fast import ladder_ceil, nice_ceil, nice_floor
+from .fast import ladder_ceil
 
 COLORS = {"mse": "C3", "cross_entropy": "C0"}
 TITLES = {"mse": "squared error run: its loss", "cross_entropy": "cross-entropy run: its loss"}
@@ -39,7 +39,7 @@ class LossRacePlot:
         self.ax_acc.legend(loc="center right", fontsize=8)
 
     def update(self, race) -> None:
-        # limits in steps (1-2-5 numbers; epochs 1, 1.5, 2, 3, 5, 7 x 10^k): a live view redraws only
+        # limits in steps (whole decades; epochs 1, 1.5, 2, 3, 5, 7 x 10^k): a live view redraws only
         # the curves over a cached background until a limit moves
         n = ladder_ceil(max(race.epochs, 10) + 0.5)
         limits = [n]
@@ -50,7 +50,8 @@ class LossRacePlot:
             ax.set_xlim(0, n)
             good = values[np.isfinite(values) & (values > 0)]
             if good.size:
-                lo, hi = nice_floor(good.min() / 1.2), nice_ceil(good.max() * 1.2)
+                lo = 10.0 ** np.floor(np.log10(good.min() / 1.2))     # whole decades
+                hi = 10.0 ** np.ceil(np.log10(good.max() * 1.2))
                 ax.set_ylim(lo, hi if hi > lo else 2 * lo)
                 limits.append(ax.get_ylim())
             acc = np.r_[race.initial_accuracy, race.accuracies[loss]]

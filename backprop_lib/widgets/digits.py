@@ -25,7 +25,7 @@ class DigitsView(TrainingViewBase):
 
     Controls: .lr (log slider), .hidden (units in the one hidden layer), .play, .step_button,
     .reset_button. Model: .net, .trainer, .history. Moving a slider builds a fresh network (same seed)
-    and trains `initial_epochs`.
+    and trains `initial_epochs` (see `new_setting`); Reset goes back to its initial weights, untrained.
     """
 
     def __init__(self, hidden: int = 32, activation: str = "tanh", lr: float = 0.3, batch_size: int = 64,
@@ -68,28 +68,36 @@ class DigitsView(TrainingViewBase):
             spine.set_visible(False)
         ax_gal.set_title("test digits: the network's guess (probability)", fontsize=10)
         self.view = FigureView(fig)
-        self.lr.observe(c.capture(lambda change: self.reset()), names="value")
-        self.hidden.observe(c.capture(lambda change: self.reset()), names="value")
+        self.lr.observe(c.capture(lambda change: self.new_setting()), names="value")
+        self.hidden.observe(c.capture(lambda change: self.new_setting()), names="value")
         self.widget = W.VBox([W.HBox([self.lr, self.hidden]), c.box, self.status, self.view.image, self.log])
-        self.reset(budget=None)     # the first run is never cut short: the same picture every time
+        self.new_setting(budget=None)     # the first run is never cut short: the same picture every time
 
     @locked
-    def reset(self, budget: float | None = -1.0) -> None:
-        """A fresh network (same seed) for the current sliders, trained `initial_epochs`, redrawn.
-        The trainer decides divergence: NaN/inf, or a loss above `blowup` times the first epoch's.
-        After a slider change or Reset only what fits in `initial_budget` seconds trains at once (at
-        least one epoch), so the picture answers at once; Play, started by the change, trains the rest
-        and pauses there, and the status line says so. The constructor trains all of them."""
+    def reset(self) -> None:
+        """What Reset does: the fresh network (same seed) at epoch 0, untrained; Play trains from there."""
+        self.controls.stop()
+        self.new_setting(epochs=0)
+
+    @locked
+    def new_setting(self, budget: float | None = -1.0, epochs: int | None = None) -> None:
+        """A fresh network (same seed) for the current sliders, trained `epochs` (default
+        `initial_epochs`), redrawn. The trainer decides divergence: NaN/inf, or a loss above `blowup`
+        times the first epoch's. After a slider change only what fits in `initial_budget` seconds
+        trains at once (at least one epoch), so the picture answers at once; Play, started by the
+        change, trains the rest and pauses there, and the status line says so. The constructor
+        trains all of them."""
         budget = self.initial_budget if budget == -1.0 else budget
+        epochs = self.initial_epochs if epochs is None else epochs
         self.net = MLP([64, self.hidden.value, 10], activation=self.activation, output="softmax", seed=self.seed)
         self.trainer = Trainer(self.net, self.X_train, self.y_train, loss="cross_entropy", lr=self.lr.value,
                                batch_size=self.batch_size, seed=self.seed, X_val=self.X_test, T_val=self.y_test,
                                warn=False, blowup=self.blowup)
         self._catch_up = None
         start = time.perf_counter()
-        while self.history.epochs < self.initial_epochs and not self.history.diverged:
+        while self.history.epochs < epochs and not self.history.diverged:
             if self.history.epochs and budget is not None and time.perf_counter() - start >= budget:
-                self._catch_up = self.initial_epochs
+                self._catch_up = epochs
                 self.controls.play.playing = True
                 break
             self.trainer.run(1)
@@ -134,8 +142,10 @@ class DigitsView(TrainingViewBase):
                 title.set_color("#1b5e20" if guess == label else "#b00020")
             catching_up = (f" · new setting: epoch {h.epochs} of its first {self._catch_up}, which Play is "
                            "training now (it pauses at the end)" if self._catch_up is not None else "")
+            losses = (f"loss train {h.loss[-1]:.3f}, test {h.val_loss[-1]:.3f}; " if h.epochs
+                      else "untrained (Reset: back to the initial weights; press Play or Step to train); ")
             c.show_status(
-                f"epoch {h.epochs}: loss train {h.loss[-1]:.3f}, test {h.val_loss[-1]:.3f}; accuracy "
+                f"epoch {h.epochs}: {losses}accuracy "
                 f"train {self.accuracy('train'):.1%}, test {self.accuracy('test'):.1%} "
                 f"(64-{self.hidden.value}-10 network, {self.activation} hidden layer, softmax output)" + catching_up)
         c.show_epoch(h.epochs)
