@@ -107,13 +107,23 @@ class BoundaryPlot:
         colors = np.array(CLASS_COLORS * (self.n_classes // len(CLASS_COLORS) + 1))[: self.n_classes]
         self.points = ax.scatter(X[:, 0], X[:, 1], c=colors[y], s=14, edgecolors="white", linewidths=0.5,
                                  zorder=2)
-        self._rgb = np.array([[int(c[i:i + 2], 16) / 255 for i in (1, 3, 5)] for c in colors])
+        self._rgb = self._class_rgb(self.n_classes)
         self.contour = None
         ax.set_xlim(lo[0], hi[0])
         ax.set_ylim(lo[1], hi[1])
         ax.set_title(title)
         ax.set_xticks([])
         ax.set_yticks([])
+
+    @staticmethod
+    def _class_rgb(n_classes: int) -> np.ndarray:
+        colors = (CLASS_COLORS * (n_classes // len(CLASS_COLORS) + 1))[:n_classes]
+        return np.array([[int(c[i:i + 2], 16) / 255 for i in (1, 3, 5)] for c in colors])
+
+    def set_classes(self, n_classes: int) -> None:
+        """Colour the regions and points for another number of classes (a live view keeps its artists)."""
+        self.n_classes = max(int(n_classes), 2)
+        self._rgb = self._class_rgb(self.n_classes)
 
     def reframe(self, X) -> None:
         """Fit the grid and the axes to new points X (same classes): a live view changing its data set

@@ -194,7 +194,11 @@ class Playground(ShowsWidget):
         With the same number of classes the artists are kept and only moved (the cached background,
         which holds the axes' frame and title, stays valid)."""
         bp = getattr(self, "boundary_plot", None)
-        if bp is not None and bp.n_classes == max(int(self.y.max()) + 1, 2):
+        if bp is not None:
+            k = max(int(self.y.max()) + 1, 2)
+            if k != bp.n_classes:    # the title names the classes: part of the background's key below
+                bp.set_classes(k)
+                bp.ax.set_title(f"decision boundary ({self.n_classes} classes)")
             bp.reframe(self.X)
             bp.set_points(self.X_train, self.y_train)
             self.test_points.set_offsets(self.X_test)
@@ -428,7 +432,7 @@ class Playground(ShowsWidget):
         else:
             c.show_status(self._summary(), "info")
         c.show_epoch(h.epochs)
-        key = (self._version, tuple(sorted(self._limits.items())))
+        key = (self._version, self.boundary_plot.n_classes, tuple(sorted(self._limits.items())))
         self.view.redraw(dynamic=self._dynamic_artists(), key=key)
 
     def _summary(self) -> str:
