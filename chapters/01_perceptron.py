@@ -408,8 +408,10 @@ assert losses[-1] < losses[0] / 5 and accuracy > 0.95, (
     "This is an error in the course, not in your work.")
 
 # %% [markdown]
-# From here on we use `backprop_lib` for the same thing. A single neuron is an `MLP` with no hidden
-# layer, `sizes=[2, 1]`: two inputs, one sigmoid output. Its `loss_and_grads` returns exactly the
+# From here on we use `backprop_lib` for the same thing. The library calls a network of neurons in
+# layers an `MLP` (*multi-layer perceptron*: a name that stuck, although its neurons are sigmoid neurons,
+# not step perceptrons; chapter 5 builds one). A single neuron is an `MLP` with no hidden layer,
+# `sizes=[2, 1]`: two inputs, one sigmoid output. Its `loss_and_grads` returns exactly the
 # gradient we derived; the check below starts it from the scratch neuron's weights and compares.
 
 # %%
