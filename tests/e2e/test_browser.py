@@ -19,8 +19,8 @@ a pass recorded meanwhile shown by its Refresh button, a chapter link that opens
 Screenshots go to tests/e2e/screenshots/ (git-ignored): NN_name_widgetK.png (each cell with a slider,
 after Run All), NN_name_widgetK_moved.png (after the sliders moved) and NN_name_end.png; timings to
 screenshots/timings.json; each slider press's key-to-pixel latency, timed in the page by latency.py, to
-screenshots/latency.json (recorded, never asserted: benchmarks/bench_latency_browser.py measures it). `python tests/e2e/update_readme_images.py` copies the README pictures to
-docs/img/.
+screenshots/latency.json (recorded, never asserted: benchmarks/bench_latency_browser.py measures it).
+`python tests/e2e/update_readme_images.py` copies the README pictures to docs/img/.
 
 Run alone:  .venv-dev/bin/pytest tests/e2e -v          (about 20-40 s per chapter)
 """
