@@ -38,10 +38,11 @@ class LossRacePlot:
         self.ax_acc.grid(True, alpha=0.3)
         self.ax_acc.legend(loc="center right", fontsize=8)
 
-    def update(self, race) -> None:
+    def update(self, race, min_epochs: int = 0) -> None:
+        """Redraw from `race`; the epoch axes reach at least `min_epochs` (a run still catching up)."""
         # limits in steps (whole decades; epochs 1, 1.5, 2, 3, 5, 7 x 10^k): a live view redraws only
         # the curves over a cached background until a limit moves
-        n = ladder_ceil(max(race.epochs, 10) + 0.5)
+        n = ladder_ceil(max(race.epochs, min_epochs, 10) + 0.5)
         limits = [n]
         for loss, ax in self.ax_loss.items():
             values = np.asarray(race.history(loss).loss, dtype=float)

@@ -88,7 +88,8 @@ class LossRaceView(ShowsWidget):
         self._redraw()
 
     def _redraw(self) -> None:
-        self.plot.update(self.race)
+        # while a first run catches up, the axes already span it: the cached background stays valid
+        self.plot.update(self.race, min_epochs=self._catch_up or 0)
         self._show_status()
         self.view.redraw(dynamic=self.plot.dynamic, key=self.plot.limits)
 
