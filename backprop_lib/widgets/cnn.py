@@ -73,7 +73,7 @@ class CNNView(ShowsWidget):
         ax_loss.set_title("training loss per batch", fontsize=9)
         ax_loss.set_xlabel("mini-batch", fontsize=8)
         ax_loss.set_yscale("log")
-        ax_loss.set_xlim(0, 10)
+        ax_loss.set_xlim(0, 100)
         ax_loss.set_ylim(0.05, 5.0)
         ax_loss.tick_params(labelsize=7)
         ax_loss.grid(True, which="both", alpha=0.3)
@@ -144,7 +144,7 @@ class CNNView(ShowsWidget):
         losses = np.asarray(h["batch_loss"])
         self.loss_line.set_data(np.arange(1, len(losses) + 1), losses)
         if len(losses):   # limits in steps: the axes stay a cached background until one moves
-            self.ax_loss.set_xlim(0, ladder_ceil(max(10, len(losses))))
+            self.ax_loss.set_xlim(0, ladder_ceil(max(100, len(losses))))   # the first 25 frames: one axis
             finite = losses[np.isfinite(losses) & (losses > 0)]
             if finite.size:
                 lo, hi = np.log10(0.8 * float(finite.min())), np.log10(1.25 * float(finite.max()))

@@ -365,8 +365,8 @@ class Playground(ShowsWidget):
                                  (self.grad_plot.ax, positive_finite(grads), "grad")):
             ax.set_xlim(0, x_max)
             set_ticks(ax.xaxis, x_ticks)
-            if values.size:   # gradient norms span decades: whole decades, more room before rescaling
-                y_lim = self._sticky(name, values.min(), values.max(), decades=name == "grad",
+            if values.size:   # whole decades (gradient norms: more room before rescaling): few full redraws
+                y_lim = self._sticky(name, values.min(), values.max(), decades=True,
                                      slack=3.0 if name == "grad" else 1.0)
                 ax.set_ylim(*y_lim)
                 set_ticks(ax.yaxis, log_ticks(*y_lim))
