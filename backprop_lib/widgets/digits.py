@@ -31,7 +31,7 @@ class DigitsView(TrainingViewBase):
     def __init__(self, hidden: int = 32, activation: str = "tanh", lr: float = 0.3, batch_size: int = 64,
                  epochs_per_frame: int = 1, initial_epochs: int = 10, test_fraction: float = 0.25,
                  n_gallery: int = 12, seed: int = 0, dpi: int = 80, blowup: float = 20.0,
-                 initial_budget: float | None = 0.02):
+                 initial_budget: float | None = 0.01):
         X, y = datasets.digits()
         X_train, X_test, self.y_train, self.y_test = datasets.train_test_split(X, y, test_fraction, seed=seed)
         self.X_train, self.X_test = datasets.standardize(X_train, X_test)

@@ -25,7 +25,7 @@ class LossRaceView(ShowsWidget):
     `initial_budget` seconds at once, the rest under Play, which the change starts. State: .race, .view (FigureView), .message."""
 
     def __init__(self, scale: float = 3.0, lr: float = 1.0, initial_epochs: int = 0, epochs_per_step: int = 5,
-                 dpi: int = 80, initial_budget: float | None = 0.02):
+                 dpi: int = 80, initial_budget: float | None = 0.01):
         self.initial_budget = initial_budget
         self._catch_up = None     # epoch count a change's first run still has to reach under Play, or None
         self.epochs_per_step = whole_number(epochs_per_step, "epochs_per_step", minimum=1)

@@ -19,10 +19,12 @@ layer), learning rate (log scale), batch size; Play / Pause, Step, Reset and an 
   trained state every time. A structural change (data set, classes, noise, test fraction,
   activation, initialisation, depth, width) builds a new network and trains a short initial run
   again, so the picture at once shows what the setting does; a learning-rate or batch-size change
-  restarts from the same initial weights. To stay responsive these runs stop after `initial_budget`
-  seconds (0.075) if `initial_epochs` take longer (on a slow or busy machine, or with small batches);
-  pass initial_budget=None for exactly `initial_epochs` every time. Reset goes back to the initial
-  weights at epoch 0; Play trains from there.
+  restarts from the same initial weights. To answer at once, only what fits in `initial_budget`
+  seconds (0.01, at least one epoch) trains during the change; Play, which the change starts, trains
+  the rest of the `initial_epochs` and pauses there, and the status line says so meanwhile
+  (`finish_first_run()` does it at once, for code). Pass initial_budget=None for exactly
+  `initial_epochs` during the change. Reset goes back to the initial weights at epoch 0; Play trains
+  from there.
 * Play is driven by the ticks of an ipywidgets.Play: the kernel is free between frames, so the
   sliders keep working while the network trains. A frame (Play tick, Step, `.step()`) trains
   `epochs_per_frame` epochs, or fewer if they take longer than `frame_budget` seconds (at least one).
@@ -95,8 +97,8 @@ class Playground(ShowsWidget):
     def __init__(self, dataset: str = "circles", depth: int = 2, width: int = 8, activation: str = "tanh",
                  lr: float = 1.0, seed: int = 0, *, noise: float = 0.1, classes: int | None = None,
                  test_fraction: float = 0.3, batch_size: int | None = None, init: str = "auto", n: int = 200,
-                 epochs_per_frame: int = 10, frame_budget: float | None = 0.025, initial_epochs: int = 50,
-                 initial_budget: float | None = 0.02, blowup: float = 20.0, resolution: int = 50,
+                 epochs_per_frame: int = 10, frame_budget: float | None = 0.015, initial_epochs: int = 50,
+                 initial_budget: float | None = 0.01, blowup: float = 20.0, resolution: int = 50,
                  dpi: int = 72, interval: int = 150, loss: str = "cross_entropy"):
         one_of("dataset", dataset, tuple(DATASETS))
         if classes is None:
