@@ -354,6 +354,35 @@ _FD_CODE = ("keep the structure of the buggy function (one forward pass, then th
             "down) and change only the lines whose gradients the gradient check marks wrong.")
 
 
+def gradient_dict_errors(ex: Exercise, where: str, params: dict, grads: dict, exact: dict) -> tuple[dict, dict]:
+    """Each parameter's gradient in `grads` as a float array and its relative error against `exact` (inf when
+    it is not finite): (got, errors), dicts keyed like params. `ex` fails, naming the parameter, when a
+    gradient is not an array of numbers or not of its parameter's shape (a transposed one is named so)."""
+    got, errors = {}, {}
+    for k, p in params.items():
+        try:
+            g = np.asarray(grads[k], dtype=float)
+        except (TypeError, ValueError):
+            ex.fail(f"{where}: the gradient for {k} should be an array of numbers, got {fmt(grads[k])}",
+                    "every gradient is an array of floats.")
+        if g.shape != p.shape:
+            ex.fail(f"{where}: the gradient for {k} has shape {g.shape}, but {k} has shape {p.shape}.",
+                    "a gradient always has the shape of its parameter"
+                    + (": this one is transposed, so the two factors of its product are swapped or "
+                       "transposed the wrong way." if g.shape == p.shape[::-1] else "."))
+        got[k] = g
+        errors[k] = rel_error(g, exact[k]) if np.all(np.isfinite(g)) else np.inf
+    return got, errors
+
+
+def wrong_gradients_message(where: str, params: dict, bad: dict) -> str:
+    """Which gradients are wrong (with their relative errors, `bad`) and which are right."""
+    detail = "; ".join(f"{k}: relative error {e:.1e}" for k, e in bad.items())
+    good = [k for k in params if k not in bad]
+    return (f"{where}: the gradients of {', '.join(bad)} are wrong ({detail}; exact gradients agree to "
+            f"{EXACT_TOL:.0e})." + (f" The gradients of {', '.join(good)} are right." if good else ""))
+
+
 def grade_backward(ex: Exercise, fn: Callable, loss_fn: Callable, grads_fn: Callable, cases: list, name: str,
                    layer_kind: Callable[[int, int], tuple[str, str | None, str | None]],
                    quiet: bool = False) -> None:
@@ -423,26 +452,11 @@ def grade_backward(ex: Exercise, fn: Callable, loss_fn: Callable, grads_fn: Call
             ex.fail(f"{where}: the grads dict has no entry {missing[0]!r} (it has {sorted(grads)}).",
                     f"return one gradient per parameter, with the same keys as params: {sorted(params)}.")
         exact = grads_fn(X, T, params)
-        errors = {}
-        for k, p in params.items():
-            try:
-                g = np.asarray(grads[k], dtype=float)
-            except (TypeError, ValueError):
-                ex.fail(f"{where}: the gradient for {k} should be an array of numbers, got {fmt(grads[k])}",
-                        "every gradient is an array of floats.")
-            if g.shape != p.shape:
-                ex.fail(f"{where}: the gradient for {k} has shape {g.shape}, but {k} has shape {p.shape}.",
-                        "a gradient always has the shape of its parameter"
-                        + (": this one is transposed, so the two factors of its product are swapped or "
-                           "transposed the wrong way." if g.shape == p.shape[::-1] else "."))
-            errors[k] = rel_error(g, exact[k]) if np.all(np.isfinite(g)) else np.inf
+        _, errors = gradient_dict_errors(ex, where, params, grads, exact)
         bad = {k: e for k, e in errors.items() if not e <= EXACT_TOL}
         if not bad:
             continue
-        detail = "; ".join(f"{k}: relative error {e:.1e}" for k, e in bad.items())
-        good = [k for k in params if k not in bad]
-        message = (f"{where}: the gradients of {', '.join(bad)} are wrong ({detail}; exact gradients agree to "
-                   f"{EXACT_TOL:.0e})." + (f" The gradients of {', '.join(good)} are right." if good else ""))
+        message = wrong_gradients_message(where, params, bad)
         if max(bad.values()) < 1e-6:
             ex.fail(message, "the gradients are close to the exact ones but not exact, as finite differences give "
                              "them. " + _FD_WHY, _FD_REREAD, _FD_CODE)

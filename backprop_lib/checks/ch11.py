@@ -539,28 +539,12 @@ def check_loss_and_grads(fn, hidden: bool = False) -> None:
             ex.fail(f"{where}: the grads dict has no entry {missing[0]!r} (it has {sorted(grads)}).",
                     f"return one gradient per parameter, with the keys of params ({', '.join(params)}); this network "
                     f"has {L} layer{'s' if L != 1 else ''}.")
-        errors, got = {}, {}
-        for k, p in params.items():
-            try:
-                g = np.asarray(grads[k], dtype=float)
-            except (TypeError, ValueError):
-                ex.fail(f"{where}: the gradient for {k} should be an array of numbers, got {fmt(grads[k])}",
-                        "every gradient is an array of floats.")
-            if g.shape != p.shape:
-                ex.fail(f"{where}: the gradient for {k} has shape {g.shape}, but {k} has shape {p.shape}.",
-                        "a gradient always has the shape of its parameter"
-                        + (": this one is transposed, so the two factors of its product are swapped or transposed "
-                           "the wrong way." if g.shape == p.shape[::-1] else "."))
-            got[k] = g
-            errors[k] = rel_error(g, exact[k]) if np.all(np.isfinite(g)) else np.inf
+        got, errors = ch05.gradient_dict_errors(ex, where, params, grads, exact)
         bad = {k: e for k, e in errors.items() if not e <= ch05.EXACT_TOL}
         if not bad:
             two_layers_passed = two_layers_passed or L == 2
             continue
-        detail = "; ".join(f"{k}: relative error {e:.1e}" for k, e in bad.items())
-        good = [k for k in params if k not in bad]
-        message = (f"{where}: the gradients of {', '.join(bad)} are wrong ({detail}; exact gradients agree to "
-                   f"{ch05.EXACT_TOL:.0e})." + (f" The gradients of {', '.join(good)} are right." if good else ""))
+        message = ch05.wrong_gradients_message(where, params, bad)
         if max(bad.values()) < 1e-6:
             ex.fail(message, "the gradients are close to the exact ones but not exact, as finite differences give "
                              "them. " + ch05._FD_WHY, _NET_FD_REREAD, _NET_FD_CODE)
