@@ -485,8 +485,8 @@ ch11.check_training(settings, globals(), hidden=True)
 # test loss, the training and test accuracy with the 95% goal, the norm of each layer's weight gradient
 # $\|\partial L/\partial W_l\|$ over all training digits, and up to eight test digits it still gets wrong,
 # with its guess and the probability it gives that guess. **Step** trains one more epoch, **Play** keeps
-# going, **Reset** starts again from the same initial weights. If a function is not written yet, the line
-# above the picture says which.
+# going, **Reset** goes back to the same initial weights, untrained (epoch 0). If a function is not written
+# yet, the line above the picture says which.
 
 # %%
 view = CapstoneView(globals(), settings)

@@ -1,8 +1,11 @@
 """Chapter 11's capstone: YourNetwork built from a student's functions, its picture and its live view."""
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
+from PIL import Image
 
 import backprop_lib as bl
 from backprop_lib import capstone
@@ -110,12 +113,21 @@ def test_debugger_points_at_the_first_wrong_layer_of_a_relu_network():
 def test_view_steps_resets_and_redraws():
     from backprop_lib.widgets import CapstoneView
     view = CapstoneView(student_namespace(), dict(SETTINGS, epochs=2))
-    first = view.view.image.value
+    first, first_losses = view.view.image.value, list(view.history.loss)
     assert view.history.epochs == 2 and "epoch 2" in view.status.value
     view.step_button.click()
     assert view.history.epochs == 3 and view.view.image.value != first and "epoch 3" in view.status.value
     view.reset_button.click()
-    assert view.history.epochs == 2 and view.view.image.value == first
+    untrained = view.view.image.value
+    assert view.history.epochs == 0 and "untrained" in view.status.value and untrained != first
+    view.step_button.click()
+    view.step_button.click()
+    assert view.history.epochs == 2 and view.history.loss == first_losses   # the same run again
+    assert "epoch 2" in view.status.value and view.view.image.value != untrained
+    # ... and the same picture: blitted over cached backgrounds it may differ from the first (full) draw
+    # only in antialiased edge pixels
+    a, b = (np.asarray(Image.open(io.BytesIO(png)).convert("L"), dtype=int) for png in (first, view.view.image.value))
+    assert a.shape == b.shape and np.mean(np.abs(a - b) > 64) < 0.005
 
 
 def test_view_without_the_students_functions_says_which():

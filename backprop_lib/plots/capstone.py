@@ -10,7 +10,8 @@ import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
-from .core import LAYER_CMAP
+from .core import LAYER_CMAP, _decade_ceil, _decade_floor
+from .fast import ladder_ceil
 
 N_WRONG = 8          # misclassified digits shown (two rows of four)
 ROW, COL = 14, 11    # mosaic pixels per tile: two label lines above each 8x8 digit
@@ -19,7 +20,11 @@ ROW, COL = 14, 11    # mosaic pixels per tile: two label lines above each 8x8 di
 class CapstonePlot:
     """Four panels over the epochs of a YourNetwork run (epoch 0 is the untrained network): training and
     test loss (log), training and test accuracy with the 95% goal, ||dL/dW_l|| per layer (log), and up to
-    N_WRONG misclassified test digits labelled "true -> guess (probability)"."""
+    N_WRONG misclassified test digits labelled "true -> guess (probability)".
+
+    For a live view the axes limits move in steps (epochs 1-1.5-2-3-5-7 x 10^k, the log axes in whole
+    decades): after `update`, `key` names everything the static part of the picture depends on and `dynamic`
+    lists the artists that change, for FigureView.redraw(dynamic=..., key=...) to blit."""
 
     def __init__(self, dpi: int = 80, goal: float = 0.95):
         # fixed margins, no layout engine: constrained layout costs seconds per draw on a busy machine
@@ -83,13 +88,13 @@ class CapstonePlot:
         self.acc_test.set_data(epochs, 100 * np.asarray(h.test_acc))
         best = max(h.train_acc + h.test_acc, default=0.0)
         self.ax_acc.set_ylim(80 if best >= 0.9 else 0, 100.5)      # zoom in once the curves are near the goal
-        x_max = max(len(epochs) - 1, 1)
+        x_max = ladder_ceil(max(len(epochs) - 1, 1))
         for ax in (self.ax_loss, self.ax_acc, self.ax_grad):
             ax.set_xlim(0, x_max)
         values = np.concatenate([loss, test_loss]) if len(loss) else np.array([])
         values = values[np.isfinite(values) & (values > 0)]
         if values.size:
-            self.ax_loss.set_ylim(values.min() / 1.5, values.max() * 1.5)
+            self.ax_loss.set_ylim(_decade_floor(values.min() / 1.2), _decade_ceil(values.max() * 1.2))
         g = h.grad_norms
         if g.ndim == 2 and g.shape[0]:
             self._grad_lines(g.shape[1])
@@ -97,7 +102,7 @@ class CapstonePlot:
                 line.set_data(epochs[:g.shape[0]], g[:, i])
             finite = g[np.isfinite(g) & (g > 0)]
             if finite.size:
-                self.ax_grad.set_ylim(finite.min() / 2, finite.max() * 2)
+                self.ax_grad.set_ylim(_decade_floor(finite.min() / 1.2), _decade_ceil(finite.max() * 1.2))
         self.mosaic[:] = np.nan
         for label in self.labels:
             label.set_text("")
@@ -112,6 +117,10 @@ class CapstonePlot:
                 self.labels[i].set_text(f"{t} -> {g_}\n" + (">99%" if p > 0.995 else f"{p:.0%}"))
             self.note.set_text("" if len(idx) else "no test digit is misclassified")
         self.image.set_data(self.mosaic)
+        self.key = (x_max, self.ax_loss.get_ylim(), self.ax_acc.get_ylim(), self.ax_grad.get_ylim(),
+                    len(self.grad_lines))
+        self.dynamic = [self.loss_train, self.loss_test, self.acc_train, self.acc_test, *self.grad_lines,
+                        self.image, *self.labels, self.note]
 
 
 def capstone_figure(network, dpi: int = 80):

@@ -15,8 +15,9 @@ from .base import FigureView, ShowsWidget, TrainingControls, locked
 
 class CapstoneView(ShowsWidget):
     """Play / Step / Reset over a capstone.YourNetwork: Step trains `epochs_per_frame` epochs with the
-    student's train_epoch; Reset starts again from the same initial weights and trains `initial_epochs`
-    (default: the settings' epochs). The picture is plots.CapstonePlot. When a function is not written yet
+    student's train_epoch; Reset goes back to the same initial weights, untrained (epoch 0, as the playground's
+    Reset does), so that it answers at once. The view itself starts trained `initial_epochs` epochs (default:
+    the settings' epochs). The picture is plots.CapstonePlot. When a function is not written yet
     (or the settings are not chosen), the status line says which, and nothing trains."""
 
     def __init__(self, namespace: dict, settings, seed: int = 0, initial_epochs: int | None = None,
@@ -46,8 +47,8 @@ class CapstoneView(ShowsWidget):
 
     @locked
     def reset(self) -> None:
-        """A fresh YourNetwork (same seed), trained `initial_epochs` epochs, redrawn."""
-        self.network = self._trained_network()
+        """A fresh YourNetwork (same seed, so the same initial weights), untrained, redrawn."""
+        self.network = YourNetwork(self.namespace, self.settings, seed=self.seed)
         self.redraw()
 
     @locked
@@ -64,7 +65,7 @@ class CapstoneView(ShowsWidget):
     def redraw(self) -> None:
         self.plot.update(self.network)
         self._show_status()
-        self.view.redraw()
+        self.view.redraw(dynamic=self.plot.dynamic, key=self.plot.key)   # blits while the axes limits stay
 
     def _show_status(self) -> None:
         net, c = self.network, self.controls
@@ -78,6 +79,7 @@ class CapstoneView(ShowsWidget):
             h = net.history
             c.show_status(f"epoch {h.epochs}: loss train {h.loss[-1]:.4f}, test {h.test_loss[-1]:.4f}; accuracy "
                           f"train {h.train_acc[-1]:.1%}, test {h.test_acc[-1]:.1%} "
-                          f"({'-'.join(map(str, net.sizes))} network of your functions)",
+                          f"({'-'.join(map(str, net.sizes))} network of your functions"
+                          + ("; untrained: Step or Play trains it)" if h.epochs == 0 else ")"),
                           "ok" if h.test_acc[-1] >= 0.95 else "info")
         c.show_epoch(net.history.epochs)
