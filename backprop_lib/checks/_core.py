@@ -347,7 +347,7 @@ def compare(got, expected, rtol: float = 1e-6, atol: float = 1e-9, *, exact: boo
         for i, (g, e) in enumerate(zip(got, expected)):
             v = compare(g, e, rtol, atol, exact=exact, scale=scale, dtype=dtype)
             if not v.ok:
-                return Verdict(False, f"item {i} of the returned tuple: {v.why}", v.kind)
+                return Verdict(False, f"returned value {i + 1} of {len(expected)}: {v.why}", v.kind)
         return Verdict(True)
     try:
         g = _as_array(got)
