@@ -44,6 +44,7 @@ from _machine import cpu_model  # noqa: E402
 RESULTS = HERE / "results" / "widgets.md"
 TARGET_P90 = 50.0
 HISTORY_HEADER = "## All sessions (newest first)"
+NOTES = "## Notes"   # this section and everything after it in an existing results file is kept
 
 
 # -- the widgets, built as the chapters build them -----------------------------------------------------
@@ -502,15 +503,19 @@ def main() -> int:
                             f"given by --before ({before.get('note', args.before)}), load average at its end "
                             f"{before['load'][0]:.1f}.", 1)
     out = Path(args.output)
-    history = [row]
+    history, notes = [row], ""
     if out.exists():
-        old = out.read_text().split(HISTORY_HEADER, 1)
+        old_text = out.read_text()
+        notes = old_text[old_text.index(NOTES):] if NOTES in old_text else ""   # hand-written: kept
+        old = old_text.split(NOTES, 1)[0].split(HISTORY_HEADER, 1)
         if len(old) == 2:
             history += [line for line in old[1].splitlines() if line.startswith("| 20")]
     text += "\n".join(["", "", HISTORY_HEADER, "",
                        "| session | where | changes per control | load start / end | controls | over 50 ms | "
                        "silent | slowest p90 ms | result |",
                        "|---|---|---:|---|---:|---:|---:|---|---|", *history, ""])
+    if notes:
+        text += "\n" + notes
     print(text)
     if not args.no_write:
         out.parent.mkdir(parents=True, exist_ok=True)
