@@ -3,6 +3,7 @@ figure shown as PNG). One module per widget family; `base` holds what they all s
 re-exports, so `from backprop_lib.widgets import Playground` works for every view.
 
     base        ShowsWidget, FigureView, status_html, TrainingControls (Play/Step/Reset, the lock), locked
+    frames      FramePane: the view's picture, with frames rendered ahead that the page shows at once
     training    TrainingView                                   (chapter 1)
     sigmoid     SigmoidExplorer                                (chapter 2)
     descent     DescentExplorer                                (chapter 3)

@@ -48,6 +48,9 @@ class AutodiffView(ShowsWidget):
         self.play.observe(c.capture(self._on_play), names="playing")
         self.widget = W.VBox([W.HBox([self.expression, self.step]), W.HBox([self.x, self.w, self.b]), c.box,
                               self.status, self.view.image, self.log])
+        # rendering ahead recomputes the graph in place (_set_values): put the real values back after
+        self.view.track(self, [self.expression, self.x, self.w, self.b, self.step], self._set_values,
+                        restore=self._set_graph_values)
 
     def next_step(self) -> None:
         """One backward step further (what Step and each Play tick do); Play stops at the end."""
@@ -111,9 +114,12 @@ class AutodiffView(ShowsWidget):
     def _set_values(self) -> None:
         """New input values: the same graph, recomputed forward and backward."""
         self._autodiff()
+        self._set_graph_values()
+        self.redraw()
+
+    def _set_graph_values(self) -> None:
         for name in self.leaves:
             self.graph.set(name, self.values[name])
-        self.redraw()
 
     # -- drawing -----------------------------------------------------------------------------
     def redraw(self) -> None:

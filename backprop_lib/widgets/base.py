@@ -2,17 +2,20 @@
 
 Views are driven by ticks (ipywidgets.Play), never by a blocking loop, so the kernel stays free and the
 sliders keep working while a network trains. Every view renders its matplotlib figure to PNG into an
-ipywidgets.Image, which works the same in JupyterLab, Notebook 7, VS Code and on Binder, and shows the
-last state in a saved notebook.
+ipywidgets.Image (a FramePane, frames.py), which works the same in JupyterLab, Notebook 7, VS Code and on
+Binder, and shows the last state in a saved notebook.
 
     ShowsWidget       a view displays as its `.widget` when it ends a notebook cell
-    FigureView        a Figure shown as an Image (fast redraws: cached canvas, optional blitting, fast PNG)
+    FigureView        a Figure shown as an Image (fast redraws: cached canvas, optional blitting, fast PNG);
+                      `track()` renders the pictures one or two slider steps away while the kernel is idle
+                      and sends them to the page ahead of time, so that the page answers a step at once
     status_html       the one status line style (info / ok / error)
     TrainingControls  Play / Step / Reset, an epoch counter, a status line, an error log, the lock
     locked            run a view's method holding its controls' lock
 """
 from __future__ import annotations
 
+import asyncio
 import functools
 import html
 import math
@@ -20,6 +23,7 @@ import struct
 import threading
 import time
 import zlib
+from collections import OrderedDict
 
 import ipywidgets as W
 import numpy as np
@@ -28,6 +32,8 @@ from matplotlib.backends import backend_agg
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.layout_engine import PlaceHolderLayoutEngine
 from matplotlib.text import Text
+
+from .frames import FramePane, key_part, neighbours, synced_trait
 
 
 
@@ -135,7 +141,15 @@ class FigureView:
         self.skipped = 0        # redraws that gave the same pixels as the last one (not sent again)
         self._rows = {}         # the PNG encoder's row buffer, kept between frames
         self._lock = threading.RLock()
-        self.image = W.Image(format="png", layout=W.Layout(width=f"{int(fig.get_figwidth() * fig.dpi)}px"))
+        self.image = FramePane(format="png", layout=W.Layout(width=f"{int(fig.get_figwidth() * fig.dpi)}px"))
+        self._tracked = None    # see track()
+        self._page_connected = False    # a page said it listens for frames sent ahead
+        self._sent = OrderedDict()      # frame key -> PNG the page holds (published or sent ahead)
+        self._capturing = False
+        self._captured = None
+        self._prefetch_round = 0
+        self.prefetched = 0     # frames rendered ahead of time and sent to the page (for tests/benchmarks)
+        self.answered_from_cache = 0    # changes whose picture had been sent ahead (not drawn again)
         # the layout engine (constrained layout) is the costliest part of a full redraw: it is solved
         # for the first picture the owner draws (its real titles and labels) and then kept
         self._freeze_pending = False
@@ -153,6 +167,40 @@ class FigureView:
             self._redraw([a for a in dynamic if a is not None], key)
 
     def _redraw(self, dynamic, key) -> None:
+        frame = self.frame_key() if self._tracked is not None else ""
+        if frame and not self._capturing and frame in self._sent and not self._freeze_pending:
+            # the page was sent this picture ahead of time (and showed it when the control moved):
+            # publish the same bytes, without drawing, so `image.value` stays the current picture
+            self._sent.move_to_end(frame)
+            self.answered_from_cache += 1
+            self._publish(self._sent[frame], frame)
+            return
+        self._draw(dynamic, key)
+        png = self.png()
+        if self._capturing:
+            self._captured = png
+            return
+        if frame:
+            self._remember(frame, png)
+        self._publish(png, frame)
+
+    def _publish(self, png: bytes, frame: str) -> None:
+        with self.image.hold_sync():
+            self.image.key = frame
+            if png == self.image.value:
+                self.skipped += 1       # the same picture: do not send it again
+            else:
+                self.image.value = png
+        if frame:
+            self._schedule_prefetch()
+
+    def _remember(self, frame: str, png: bytes) -> None:
+        self._sent[frame] = png
+        self._sent.move_to_end(frame)
+        while len(self._sent) > self.image.max_frames:
+            self._sent.popitem(last=False)
+
+    def _draw(self, dynamic, key) -> None:
         drawn = False
         if self._freeze_pending:
             self.canvas.draw()          # everything visible: the layout leaves room for every title
@@ -192,11 +240,162 @@ class FigureView:
             self._backgrounds[key] = self._backgrounds.pop(key)     # most recently used
             self.canvas.restore_region(self._backgrounds[key])
             self._draw_dynamic(dynamic)
-        png = self.png()
-        if png == self.image.value:
-            self.skipped += 1       # the same picture: do not send it again
-        else:
-            self.image.value = png
+
+    # -- pictures answered in the page (frames.py) ------------------------------------------------------
+
+    def track(self, owner, controls, render, depth: int = 2, restore=None) -> None:
+        """Let the page answer `controls` (sliders, buttons, dropdowns) by itself: each published picture
+        is keyed by the controls' values, and while the kernel is idle the pictures one and two steps
+        away on every slider among them are rendered by calling `render()` (the owner's redraw, which
+        reads the controls and calls this FigureView's `redraw`) with the controls set to those values
+        without the page seeing it, and sent to the page ahead of time. `owner` is the view: its widgets
+        and attributes are put back as they were after each such rendering. The owner must call
+        `changed()` when anything else than these controls changes the picture. A view whose rendering
+        changes objects in place (a graph's values) gives `restore()`, which puts them back for the
+        controls' real values (called after the owner's attributes were put back)."""
+        self._tracked = (owner, list(controls), render, depth)
+        self._restore = restore
+        self._last_values = self._values()
+        self._direction = {}
+        try:
+            self._loop = asyncio.get_running_loop()     # a kernel: prefetch between its messages
+        except RuntimeError:
+            self._loop = None                           # a script or a test: prefetch_now() only
+        self.image.controls = [[c.model_id, synced_trait(c)] for c in controls]
+        self.image.key = self.frame_key()
+        if self.image.value:
+            self._remember(self.image.key, self.image.value)
+        self.image._on_ready.append(self._page_ready)
+
+    def _page_ready(self) -> None:
+        """A page (re)connected: it holds only the current picture; send it the frames around it."""
+        self._page_connected = True
+        current = self.image.key
+        for k in [k for k in self._sent if k != current]:
+            del self._sent[k]
+        self._direction = {}
+        self._schedule_prefetch()
+
+    def changed(self) -> None:
+        """Something other than the tracked controls changed the picture: frames sent ahead are stale."""
+        if self._tracked is None:
+            return
+        self._prefetch_round += 1
+        self._sent.clear()
+        self.image.generation += 1
+
+    def _values(self):
+        return [getattr(c, synced_trait(c)) for c in self._tracked[1]]
+
+    def frame_key(self) -> str:
+        """The key of the picture for the controls' current values (as the page computes it)."""
+        return f"{self.image.generation}|" + "|".join(key_part(v) for v in self._values())
+
+    def _candidates(self):
+        """The control settings to render ahead, the likeliest first: the slider the student moved last,
+        one, two and three steps on in the direction they moved, then one and two steps back; then one step
+        either way on every other slider (the one moved most recently first), then two steps."""
+        owner, controls, render, depth = self._tracked
+        values = self._values()
+        for c, old, new in zip(controls, self._last_values, values):
+            if old != new and isinstance(old, (int, float)) and isinstance(new, (int, float)):
+                self._direction[id(c)] = (1 if new > old else -1, time.perf_counter())
+        self._last_values = values
+        order = sorted(controls, key=lambda c: -self._direction.get(id(c), (0, -math.inf))[1])
+        out = []
+        lead = order[0] if order and id(order[0]) in self._direction else None
+        if lead is not None:
+            rings = neighbours(lead, depth + 1)
+            ahead, back = (0, 1) if self._direction[id(lead)][0] > 0 else (1, 0)
+            sides = [[ring[i] for ring in rings if len(ring) == 2] for i in (ahead, back)]
+            # a ring with one setting is at an end of the range: it is the one side there is
+            sides[0] += [ring[0] for ring in rings if len(ring) == 1]
+            out += [(lead, setting) for setting in sides[0] + sides[1][:depth]]
+        rest = [c for c in order if c is not lead]
+        rings = {id(c): neighbours(c, depth) for c in rest}
+        for k in range(depth):
+            for c in rest:
+                ring = rings[id(c)][k] if k < len(rings[id(c)]) else []
+                out.extend((c, setting) for setting in ring)
+        return out
+
+    def _schedule_prefetch(self) -> None:
+        # only for a page that listens (no work in nbval, nbgrader or a script), in the kernel's own thread
+        if (self._loop is None or not self._page_connected
+                or threading.current_thread() is not threading.main_thread()):
+            return
+        self._prefetch_round += 1
+        todo = self._candidates()
+        round_ = self._prefetch_round
+
+        def step(i=0):
+            if round_ != self._prefetch_round:      # a newer picture was published: start from there
+                return
+            while i < len(todo):
+                c, setting = todo[i]
+                i += 1
+                if self._prefetch_one(c, setting):
+                    self._loop.call_later(0.001, step, i)   # let waiting messages in first
+                    return
+
+        self._loop.call_later(0.005, step)
+
+    def prefetch_now(self) -> int:
+        """Render and send every frame the idle kernel would (for tests and benchmarks); returns how many."""
+        n = 0
+        for c, setting in self._candidates():
+            n += bool(self._prefetch_one(c, setting))
+        return n
+
+    def _prefetch_one(self, control, setting) -> bool:
+        """Render the picture for `control` set to `setting` (trait, value pairs), send it to the page,
+        put everything back. False if it was there already or could not be rendered."""
+        owner, controls, render, depth = self._tracked
+        saved = {name: control._trait_values[name] for name, _ in setting}
+        for name, value in setting:
+            control._trait_values[name] = value
+        try:
+            frame = self.frame_key()
+        finally:
+            control._trait_values.update(saved)
+        if frame in self._sent:
+            return False
+        widgets = [w for w in _walk(owner.widget) if w is not self.image]
+        state = dict(vars(owner))
+        after = frame
+        kept = [(w, dict(w._trait_values), w._holding_sync) for w in widgets]
+        try:
+            for w in widgets:
+                w._holding_sync = True          # what the rendering sets is not sent to the page
+            for name, value in setting:
+                control._trait_values[name] = value
+            self._capturing, self._captured = True, None
+            with self._lock:
+                render()
+            png = self._captured
+            # the rendering may move other controls (a slider's range shrinks and clamps its value):
+            # the picture is then also the one for the settings the page will show once told so
+            after = self.frame_key()
+        except Exception:       # a setting the view refuses is simply not sent ahead
+            png = None
+        finally:
+            self._capturing = False
+            for w, values, holding in kept:
+                w._trait_values.clear()
+                w._trait_values.update(values)
+                w._states_to_send.clear()
+                w._holding_sync = holding
+            vars(owner).clear()
+            vars(owner).update(state)
+            if self._restore is not None:
+                self._restore()
+        if png is None:
+            return False
+        for k in dict.fromkeys([frame, after]):
+            self._remember(k, png)
+            self.image.send_frame(k, png)
+        self.prefetched += 1
+        return True
 
     def _draw_dynamic(self, dynamic) -> None:
         for a in dynamic:
@@ -211,6 +410,14 @@ class FigureView:
         rgba = np.asarray(self.canvas.buffer_rgba())
         channels = 3 if self.fig.get_facecolor()[3] == 1 else 4
         return _encode_png(rgba[:, :, :channels], self.compress_level, self._rows)
+
+
+def _walk(widget):
+    """`widget` and every widget inside it (the children of boxes, depth first)."""
+    yield widget
+    for child in getattr(widget, "children", ()):
+        if isinstance(child, W.Widget):
+            yield from _walk(child)
 
 
 def _png_chunk(tag: bytes, data: bytes) -> bytes:

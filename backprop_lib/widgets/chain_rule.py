@@ -66,6 +66,7 @@ class FiniteDifferenceExplorer(ShowsWidget):
         self.function.observe(self.log.capture()(lambda change: self._new_function()), names="value")
         self.h.observe(self.log.capture()(lambda change: self.redraw()), names="value")
         self.widget = W.VBox([W.HBox([self.function, self.h]), self.status, self.view.image, self.log])
+        self.view.track(self, [self.function, self.h], self.redraw)
 
     def _new_function(self) -> None:
         self._set_function()
@@ -150,6 +151,7 @@ class GraphStepper(ShowsWidget):
         self.next_button.on_click(self.log.capture()(lambda b: self._move(+1)))
         self.widget = W.VBox([W.HBox([self.example, self.step, self.prev_button, self.next_button]),
                               self.status, self.view.image, self.log])
+        self.view.track(self, [self.example, self.step], self.redraw)
 
     def _load(self, name: str, step: int | None) -> None:
         if name not in self._plots:      # each example drawn once, on its own axes, kept for when it comes back

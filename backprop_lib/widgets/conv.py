@@ -84,6 +84,8 @@ class ConvView(ShowsWidget):
         self.update()
         self.view = FigureView(fig)          # the first picture, with its titles: the layout is solved for it
         self.widget.children = self.widget.children[:-1] + (self.view.image, self.log)
+        self.view.track(self, [self.digit, self.kernel, self.stride, self.padding, self.delta_kind, self.row, self.col],
+                        self.update)
 
     # -- state -------------------------------------------------------------------------------
     @property

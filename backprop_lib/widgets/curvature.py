@@ -43,6 +43,7 @@ class CurvatureExplorer(ShowsWidget):
             control.observe(self.log.capture()(lambda change: self.redraw()), names="value")
         self.widget = W.VBox([W.HBox([self.w1, self.w2]), W.HBox([self.angle, self.lr]), self.status,
                               self.view.image, self.log])
+        self.view.track(self, [self.w1, self.w2, self.angle, self.lr], self.redraw)
 
     # -- what the view shows ---------------------------------------------------------------------
     @property

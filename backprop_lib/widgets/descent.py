@@ -63,6 +63,7 @@ class DescentExplorer(ShowsWidget):
             control.observe(self.log.capture()(lambda change: self.redraw()), names="value")
         self.widget = W.VBox([W.HBox([self.lr, self.batch_size]), W.HBox([self.momentum, self.steps]),
                               self.status, self.view.image, self.log])
+        self.view.track(self, [self.lr, self.batch_size, self.momentum, self.steps], self.redraw)
 
     def run(self) -> DescentResult:
         return descent_path(self.x, self.y, self.start, lr=self.lr.value, steps=self.steps.value,

@@ -49,6 +49,7 @@ class SigmoidExplorer(ShowsWidget):
         ax_f.legend(loc="upper left", fontsize=8)
         self._update()
         self.view = FigureView(fig)          # renders once
+        self.view.track(self, [self.z, self.steepness, self.activation], self.redraw)
 
         for control in (self.z, self.steepness, self.activation):
             control.observe(self.log.capture()(lambda change: self.redraw()), names="value")

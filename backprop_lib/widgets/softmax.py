@@ -76,6 +76,7 @@ class SoftmaxView(ShowsWidget):
             s.observe(self.log.capture()(lambda change: self.update()), names="value")
         self.target.observe(self.log.capture()(lambda change: self.update()), names="value")
         self.widget = W.VBox([W.HBox([W.VBox(self.logits), self.target]), self.status, self.view.image, self.log])
+        self.view.track(self, [*self.logits, self.target], self.update)
 
     @property
     def z(self) -> np.ndarray:
