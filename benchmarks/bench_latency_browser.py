@@ -105,6 +105,9 @@ def run_all(page, n_code: int, log: list[str]) -> dict:
     return state
 
 
+PATTERN = {"name": "alternate", "gap_ms": 20}     # set from --pattern / --gap-ms
+
+
 def measure_slider(page, slider, presses: int, timeout_s: float) -> tuple[list[dict], str]:
     """`presses` key presses on one slider; returns their analyses and the first key used."""
     handle = slider.locator(".noUi-handle").first
@@ -120,11 +123,15 @@ def measure_slider(page, slider, presses: int, timeout_s: float) -> tuple[list[d
         if a["status"] == "no message sent" and not out and not flipped:
             key, flipped = ("ArrowLeft" if key == "ArrowRight" else "ArrowRight"), True   # at its maximum
             continue
+        if a["status"] == "no message sent" and PATTERN["name"] == "forward" and out:
+            key = "ArrowLeft" if key == "ArrowRight" else "ArrowRight"    # the end of the range: turn
+            continue
         first_key = first_key or key
         a["key"] = key
         out.append(a)
-        key = "ArrowLeft" if key == "ArrowRight" else "ArrowRight"
-        page.wait_for_timeout(20)
+        if PATTERN["name"] == "alternate":
+            key = "ArrowLeft" if key == "ArrowRight" else "ArrowRight"
+        page.wait_for_timeout(PATTERN["gap_ms"])
     return out, first_key
 
 
@@ -366,8 +373,10 @@ def report(chapters: list[dict], args, meta: dict) -> str:
         f"max {max(loads):.2f} ({len(loads)} samples, every 5 s); `uptime` before: `{meta['uptime_before']}`; "
         f"after: `{meta['uptime_after']}`. Other jobs share this 2-core machine: a loaded run's times include "
         "waiting for a core.",
-        f"- Method: {args.presses} key presses per enabled slider, alternating ArrowRight/ArrowLeft, each after "
-        "the previous one landed; timed in the page (tests/e2e/latency.py) from the keydown event to the first "
+        f"- Method: {args.presses} key presses per enabled slider, "
+        + ("alternating ArrowRight/ArrowLeft" if args.pattern == "alternate" else
+           "all the same key (ArrowRight, turning at the end of the range): a new value every press")
+        + f", each {args.gap_ms} ms after the previous one landed; timed in the page (tests/e2e/latency.py) from the keydown event to the first "
         "animation frame after the changed <img> was decoded. Silent = no image's pixels changed.",
         "",
         "## Overall", "",
@@ -473,6 +482,11 @@ def main(argv=None) -> int:
     ap.add_argument("--chapters", nargs="*", help="chapter numbers or name prefixes, e.g. 03 07 (default: all)")
     ap.add_argument("--presses", type=int, default=5, help="key presses per slider (default 5)")
     ap.add_argument("--timeout", type=float, default=20, help="seconds a press may take (default 20)")
+    ap.add_argument("--pattern", default="alternate", choices=["alternate", "forward"],
+                    help="alternate: ArrowRight, ArrowLeft, ... (back and forth over one step); forward: the "
+                         "same key every time (a new value each press, turning at the end of the range)")
+    ap.add_argument("--gap-ms", type=int, default=20,
+                    help="wait after a press landed before the next one (default 20 ms)")
     ap.add_argument("--no-write", action="store_true", help="print only; keep benchmarks/results as it is")
     ap.add_argument("--diagnose", action="store_true",
                     help="also decode each widget's image re-encoded other ways (PNG levels/filters, palette, "
@@ -486,6 +500,7 @@ def main(argv=None) -> int:
                          "(default); the browser test uses 'none' (every cell rendered)")
     ap.add_argument("--decode-reps", type=int, default=9, help="repetitions of each decode timing (default 9)")
     args = ap.parse_args(argv)
+    PATTERN.update(name=args.pattern, gap_ms=args.gap_ms)
 
     notebooks = sorted((ROOT / "chapters").glob("[0-9][0-9]_*.ipynb"))
     if args.chapters:

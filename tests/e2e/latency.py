@@ -167,7 +167,9 @@ INIT_JS = r"""
   const frame = () => new Promise(r => requestAnimationFrame(() => r(now())));
 
   function track(img, tSrc, added) {
-    const ev = {t_src: tSrc, added, t_dec: null, t_raf: null, t_raf2: null, changed: null, w: 0, h: 0};
+    const ev = {t_src: tSrc, added, t_dec: null, t_raf: null, t_raf2: null, changed: null, w: 0, h: 0,
+                // a FramePane marks a picture it took from the page's frame cache (no kernel round trip)
+                source: (img.dataset && img.dataset.frameSource) || 'kernel'};
     if (L.armed) {
       ev.same_cell = L.cell ? L.cell.contains(img) : null;
       ev.cell = cellIndex(img);
@@ -310,7 +312,10 @@ def analyse(raw: dict | None) -> dict:
     recv = [m for m in msgs if m["dir"] == "recv"]
     out["msgs_sent"] = len(all_sends)
     out["msgs_recv"] = len(recv)
-    image_msgs = [m for m in recv if m.get("type") == "comm_msg" and m.get("nbuf")]
+    # pictures the kernel published (state updates with a buffer); a FramePane's frames sent ahead of
+    # time arrive as `custom` messages and are only shown when a control moves to them
+    image_msgs = [m for m in recv if m.get("type") == "comm_msg" and m.get("nbuf") and m.get("method") != "custom"]
+    out["frames_ahead"] = sum(1 for m in recv if m.get("type") == "comm_msg" and m.get("method") == "custom")
     out["image_msgs"] = len(image_msgs)
     out["echo_msgs"] = sum(1 for m in recv if m.get("method") == "echo_update")
     out["img_changes"] = len(imgs)
@@ -340,8 +345,9 @@ def analyse(raw: dict | None) -> dict:
         out["key_to_idle"] = _r(idle["t"] - t0)
     changed = [e for e in imgs if e.get("changed") and e.get("t_raf") is not None]
     caused = [m for m in image_msgs if m.get("parent") in mine]
-    if caused:   # the first change shown after the slider's own first PNG arrived (not an earlier tick's)
-        changed = [e for e in changed if e["t_src"] >= caused[0]["t"]]
+    if caused:   # the first change shown after the slider's own first PNG arrived (not an earlier tick's);
+        # a picture the page took from its frame cache answers the key press itself, with no message
+        changed = [e for e in changed if e.get("source") == "page" or e["t_src"] >= caused[0]["t"]]
     here = [e for e in changed if e.get("same_cell")]
     pick = min(here or changed, key=lambda e: e["t_raf"], default=None)
     if pick is None:
@@ -352,6 +358,16 @@ def analyse(raw: dict | None) -> dict:
     out["total"] = _r(pick["t_raf"] - t0)
     out["painted"] = _r(pick["t_raf2"] - t0) if pick.get("t_raf2") else None
     out["image_px"] = f"{pick['w']}x{pick['h']}"
+    out["from_page"] = pick.get("source") == "page"
+    if out["from_page"]:     # no kernel in the path: the whole time is the page's
+        lt = raw.get("longtasks") or []
+        out["longtask_ms"] = _r(sum(max(0.0, min(e["start"] + e["duration"], pick["t_raf"]) - max(e["start"], t0))
+                                    for e in lt))
+        out["src_to_decoded"] = _r(pick["t_dec"] - pick["t_src"])
+        out["decoded_to_frame"] = _r(pick["t_raf"] - pick["t_dec"])
+        out["key_to_src"] = _r(pick["t_src"] - t0)
+        out["kernel"], out["frontend"] = None, out["total"]
+        return out
     source = [m for m in (caused or image_msgs) if m["t"] <= pick["t_src"]]
     img_msg = source[-1] if source else None
     out["by_tick"] = bool(img_msg) and img_msg.get("parent") not in mine
@@ -396,7 +412,8 @@ def summarise(presses: list[dict]) -> dict:
     totals = [p["total"] for p in ok]
     s = {"n": len(totals), "presses": len(presses), "silent": sum(p.get("status") != "ok" for p in presses),
          "p50": _r(percentile(totals, 50)), "p90": _r(percentile(totals, 90)),
-         "max": _r(max(totals)) if totals else None}
+         "max": _r(max(totals)) if totals else None,
+         "from_page": sum(bool(p.get("from_page")) for p in ok)}
     for part in BREAKDOWN + ["image_bytes"]:
         vals = [p[part] for p in ok if p.get(part) is not None]
         s[part] = _r(statistics.median(vals)) if vals else None
