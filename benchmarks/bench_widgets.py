@@ -271,6 +271,9 @@ def prepare(view, name: str, w) -> None:
         c._last_frame_end = -math.inf               # a tick that the pacing would drop is not a tick
 
 
+AHEAD = {"on": False}    # --ahead: render the frames ahead (FigureView.prefetch_now) before each change
+
+
 def measure_view(label: str, make, reps: int, save_pngs: str | None = None) -> dict:
     t = time.perf_counter()
     view = make()
@@ -280,11 +283,20 @@ def measure_view(label: str, make, reps: int, save_pngs: str | None = None) -> d
     for img in imgs:
         img.observe(lambda change: stamps.append(time.perf_counter()), names="value")
     out = {"label": label, "build_ms": build_ms, "controls": []}
+    from backprop_lib.widgets.base import FigureView
+
+    tracked = [v for v in vars(view).values() if isinstance(v, FigureView) and v._tracked is not None]
+    for fv in tracked:
+        fv.image.send_frame = lambda key, png: None     # no page here to keep them
     for name, w in controls(view):
         row = {"name": name, "kind": type(w).__name__, "ms": [], "cpu": [], "png_changed": 0, "text_changed": 0,
                "silent": 0, "no_png": 0, "skipped": "", "silent_examples": []}
         for i in range(reps):
             prepare(view, name, w)
+            if AHEAD["on"]:     # what an idle kernel does between a student's presses (untimed)
+                for fv in tracked:
+                    fv.prefetch_now()
+            answered = sum(fv.answered_from_cache for fv in tracked)
             time.sleep(0.01)
             before_png = [img.value for img in imgs]
             before_text = texts(view)
@@ -297,6 +309,7 @@ def measure_view(label: str, make, reps: int, save_pngs: str | None = None) -> d
                 row["skipped"] = "disabled" if getattr(w, "disabled", False) else "cannot move"
                 break
             row["ms"].append(1e3 * ((stamps[-1] if stamps else t1) - t0))
+            row["from_cache"] = row.get("from_cache", 0) + (sum(fv.answered_from_cache for fv in tracked) > answered)
             row["cpu"].append(1e3 * (c1 - c0))
             png = any(img.value != b for img, b in zip(imgs, before_png))
             txt = texts(view) != before_text
@@ -350,17 +363,18 @@ KERNEL_CODE = """
 import sys, json
 sys.path.insert(0, {here!r}); sys.path.insert(0, {root!r})
 import bench_widgets
+bench_widgets.AHEAD["on"] = {ahead!r}
 json.dumps(bench_widgets.measure_all({reps}, {only!r}, {pngs!r}))
 """
 
 
-def in_kernel(reps: int, only, save_pngs) -> dict:
+def in_kernel(reps: int, only, save_pngs, ahead: bool = False) -> dict:
     from bench_playground import Kernel
 
     kernel = Kernel()
     try:
         return kernel.run(KERNEL_CODE.format(here=str(HERE), root=str(ROOT), reps=reps, only=list(only),
-                                             pngs=save_pngs), timeout=3600)
+                                             pngs=save_pngs, ahead=ahead), timeout=3600)
     finally:
         kernel.close()
 
@@ -433,7 +447,9 @@ def report(data: dict, args, started: str, load_start, before: dict | None = Non
                 ex = f" ({'; '.join(r['silent_examples'])})" if r["silent_examples"] else ""
                 lines.append(f"| {r['name']} | {r['kind']} | {n} | {pct(r['ms'], 0.5):.1f} | {p90:.1f} | "
                              f"{max(r['ms']):.1f} | {pct(r['cpu'], 0.5):.1f} | {r['png_changed']}/{n} | "
-                             f"{r['text_changed']}/{n} | {r['silent']}{ex} | {v} |"
+                             f"{r['text_changed']}/{n} | {r['silent']}{ex} | {v}"
+                             + (f" ({r['from_cache']}/{n} from frames sent ahead)" if r.get("from_cache") else "")
+                             + " |"
                              + (_before_cell(old, w, r) if before else ""))
             else:
                 lines.append(f"| {r['name']} | {r['kind']} | 0 | | | | | | | | {v} |" + (" |" if before else ""))
@@ -452,7 +468,7 @@ def report(data: dict, args, started: str, load_start, before: dict | None = Non
         f"{load_end[0]:.2f}, {load_end[1]:.2f}, {load_end[2]:.2f} at the end",
         f"- {versions()}; {'in a Jupyter kernel (ipykernel, comm messages sent)' if not args.in_process else 'in-process (no kernel)'}",
         f"- command: `.venv/bin/python benchmarks/bench_widgets.py --reps {args.reps}"
-        + (f" --only {' '.join(args.only)}" if args.only else "") + ("  --in-process" if args.in_process else "") + "`",
+        + (f" --only {' '.join(args.only)}" if args.only else "") + ("  --in-process" if args.in_process else "") + ("  --ahead" if args.ahead else "") + "`",
         "",
         f"Every control changed {args.reps} times, one keyboard step up and down alternately (a button: a click; "
         "Play: one tick; Reset after an untimed Step). Time: from the value assignment to the new PNG set on the "
@@ -469,7 +485,7 @@ def report(data: dict, args, started: str, load_start, before: dict | None = Non
         "",
         "## Per control",
     ]
-    row = (f"| {started} | {'kernel' if not args.in_process else 'in-process'} | {args.reps} | "
+    row = (f"| {started} | {'kernel' if not args.in_process else 'in-process'}{', --ahead' if args.ahead else ''} | {args.reps} | "
            f"{load_start[0]:.1f} / {load_end[0]:.1f} | {n_controls} | {n_slow} | {n_silent} | "
            f"{worst[0]:.0f} ({worst[1]}) | {'PASS' if all_pass else 'MISS'} |")
     return "\n".join(head + lines), row, all_pass
@@ -482,6 +498,10 @@ def main() -> int:
     ap.add_argument("--in-process", action="store_true", help="measure in this process, not in a kernel")
     ap.add_argument("--save-pngs", default=None, help="directory for the last PNG of every control")
     ap.add_argument("--no-write", action="store_true", help="print only, do not write the results file")
+    ap.add_argument("--ahead", action="store_true",
+                    help="before each change, render the frames an idle kernel sends the page ahead of time "
+                         "(FigureView.prefetch_now, untimed): the changes then take the path a student's "
+                         "step takes when the page already has its picture")
     ap.add_argument("--before", default=None, help="a --json file of an earlier run: its p90 and CPU p50 "
                     "are shown next to this run's")
     ap.add_argument("--json", default=None, help="also write the raw numbers to this JSON file")
@@ -493,9 +513,10 @@ def main() -> int:
         import matplotlib
 
         matplotlib.use("agg")
+        AHEAD["on"] = args.ahead
         data = measure_all(args.reps, args.only, args.save_pngs)
     else:
-        data = in_kernel(args.reps, args.only, args.save_pngs)
+        data = in_kernel(args.reps, args.only, args.save_pngs, args.ahead)
     before = json.loads(Path(args.before).read_text()) if args.before else None
     text, row, all_pass = report(data, args, started, load_start, before)
     if before:

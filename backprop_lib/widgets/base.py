@@ -144,7 +144,8 @@ class FigureView:
         self.image = FramePane(format="png", layout=W.Layout(width=f"{int(fig.get_figwidth() * fig.dpi)}px"))
         self._tracked = None    # see track()
         self._page_connected = False    # a page said it listens for frames sent ahead
-        self._sent = OrderedDict()      # frame key -> PNG the page holds (published or sent ahead)
+        self._sent = OrderedDict()      # frame key -> PNG rendered ahead and sent to the page
+        self._ahead = set()             # their keys (kept apart: a test may refill _sent)
         self._capturing = False
         self._captured = None
         self._prefetch_round = 0
@@ -168,9 +169,11 @@ class FigureView:
 
     def _redraw(self, dynamic, key) -> None:
         frame = self.frame_key() if self._tracked is not None else ""
-        if frame and not self._capturing and frame in self._sent and not self._freeze_pending:
+        if frame and not self._capturing and frame in self._ahead and frame in self._sent and not self._freeze_pending:
             # the page was sent this picture ahead of time (and showed it when the control moved):
-            # publish the same bytes, without drawing, so `image.value` stays the current picture
+            # publish the same bytes, without drawing, so `image.value` stays the current picture. Only
+            # a frame rendered ahead counts: it ran the whole change, while a picture the kernel drew
+            # may be a step on the way (a restart redraws, then trains a frame and redraws again)
             self._sent.move_to_end(frame)
             self.answered_from_cache += 1
             self._publish(self._sent[frame], frame)
@@ -180,8 +183,9 @@ class FigureView:
         if self._capturing:
             self._captured = png
             return
-        if frame:
-            self._remember(frame, png)
+        if frame:       # drawn here: the page will not reuse it (it may be a step on the way)
+            self._ahead.discard(frame)
+            self._sent.pop(frame, None)
         self._publish(png, frame)
 
     def _publish(self, png: bytes, frame: str) -> None:
@@ -198,7 +202,7 @@ class FigureView:
         self._sent[frame] = png
         self._sent.move_to_end(frame)
         while len(self._sent) > self.image.max_frames:
-            self._sent.popitem(last=False)
+            self._ahead.discard(self._sent.popitem(last=False)[0])
 
     def _draw(self, dynamic, key) -> None:
         drawn = False
@@ -243,7 +247,7 @@ class FigureView:
 
     # -- pictures answered in the page (frames.py) ------------------------------------------------------
 
-    def track(self, owner, controls, render, depth: int = 2, restore=None) -> None:
+    def track(self, owner, controls, render, depth: int = 2, restore=None, training=None) -> None:
         """Let the page answer `controls` (sliders, buttons, dropdowns) by itself: each published picture
         is keyed by the controls' values, and while the kernel is idle the pictures one and two steps
         away on every slider among them are rendered by calling `render()` (the owner's redraw, which
@@ -252,9 +256,20 @@ class FigureView:
         and attributes are put back as they were after each such rendering. The owner must call
         `changed()` when anything else than these controls changes the picture. A view whose rendering
         changes objects in place (a graph's values) gives `restore()`, which puts them back for the
-        controls' real values (called after the owner's attributes were put back)."""
+        controls' real values (called after the owner's attributes were put back). `render` may also be
+        a dict {control: callable}, when a control's change takes another method than a redraw.
+
+        A view that trains (`training`, its TrainingControls) renders ahead only while it does not play,
+        and what its Play, Step and Reset do to the network is "something else": they call `changed()`.
+        Its tracked controls must lead to a state that depends only on the controls (a fixed number of
+        epochs from seeded weights), so that the frame rendered ahead is the picture the change draws."""
         self._tracked = (owner, list(controls), render, depth)
         self._restore = restore
+        self._training = training
+        if training is not None:
+            training.before_user_change.append(self.changed)
+            training.play.observe(lambda change: None if change["new"] else self._schedule_prefetch(),
+                                  names="playing")
         self._last_values = self._values()
         self._direction = {}
         try:
@@ -263,25 +278,23 @@ class FigureView:
             self._loop = None                           # a script or a test: prefetch_now() only
         self.image.controls = [[c.model_id, synced_trait(c)] for c in controls]
         self.image.key = self.frame_key()
-        if self.image.value:
-            self._remember(self.image.key, self.image.value)
         self.image._on_ready.append(self._page_ready)
 
     def _page_ready(self) -> None:
         """A page (re)connected: it holds only the current picture; send it the frames around it."""
         self._page_connected = True
-        current = self.image.key
-        for k in [k for k in self._sent if k != current]:
-            del self._sent[k]
+        self._sent.clear()
+        self._ahead.clear()
         self._direction = {}
         self._schedule_prefetch()
 
     def changed(self) -> None:
         """Something other than the tracked controls changed the picture: frames sent ahead are stale."""
-        if self._tracked is None:
+        if self._tracked is None or self._capturing:
             return
         self._prefetch_round += 1
         self._sent.clear()
+        self._ahead.clear()
         self.image.generation += 1
 
     def _values(self):
@@ -324,12 +337,16 @@ class FigureView:
         if (self._loop is None or not self._page_connected
                 or threading.current_thread() is not threading.main_thread()):
             return
+        if self._training is not None and self._training.play.playing:
+            return      # every tick changes the picture: nothing rendered ahead would stay valid
         self._prefetch_round += 1
         todo = self._candidates()
         round_ = self._prefetch_round
 
         def step(i=0):
             if round_ != self._prefetch_round:      # a newer picture was published: start from there
+                return
+            if self._training is not None and self._training.play.playing:
                 return
             while i < len(todo):
                 c, setting = todo[i]
@@ -358,7 +375,7 @@ class FigureView:
             frame = self.frame_key()
         finally:
             control._trait_values.update(saved)
-        if frame in self._sent:
+        if frame in self._ahead:
             return False
         widgets = [w for w in _walk(owner.widget) if w is not self.image]
         state = dict(vars(owner))
@@ -371,7 +388,7 @@ class FigureView:
                 control._trait_values[name] = value
             self._capturing, self._captured = True, None
             with self._lock:
-                render()
+                (render.get(control) if isinstance(render, dict) else render)()
             png = self._captured
             # the rendering may move other controls (a slider's range shrinks and clamps its value):
             # the picture is then also the one for the settings the page will show once told so
@@ -393,6 +410,7 @@ class FigureView:
             return False
         for k in dict.fromkeys([frame, after]):
             self._remember(k, png)
+            self._ahead.add(k)
             self.image.send_frame(k, png)
         self.prefetched += 1
         return True
@@ -487,14 +505,22 @@ class TrainingControls:
         self.status = W.HTML()
         self.log = W.Output()
         self.lock = threading.RLock()
+        self.before_user_change = []    # called before a Play tick, Step or Reset changes the network
         self._on_step = on_step
         self._min_gap = 0.25 * interval / 1000
         self._last_frame_end = -np.inf
-        self._captured_step = self.log.capture()(on_step)
+        self._captured_step = self.log.capture()(self._user(on_step))
         self.play.observe(self._tick, names="value")
-        self.step_button.on_click(self.capture(lambda b: on_step()))
-        self.reset_button.on_click(self.capture(lambda b: on_reset()))
+        self.step_button.on_click(self.capture(lambda b: self._user(on_step)()))
+        self.reset_button.on_click(self.capture(lambda b: self._user(on_reset)()))
         self.box = W.HBox([self.play, self.step_button, self.reset_button, self.epoch_label])
+
+    def _user(self, fn):
+        def run():
+            for hook in self.before_user_change:
+                hook()
+            return fn()
+        return run
 
     def capture(self, fn):
         """`fn` wrapped to run holding the lock, and so that an exception it raises is shown in the

@@ -83,6 +83,9 @@ class CNNView(ShowsWidget):
         self.digit.observe(c.capture(lambda change: self.redraw()), names="value")
         self.widget = W.VBox([W.HBox([self.lr, self.digit]), c.box, self.status, self.view.image, self.log])
         self.reset()
+        # another test digit is a redraw; another rate a seeded restart and one frame: both give the
+        # same picture every time, so the idle kernel renders the neighbours ahead
+        self.view.track(self, [self.lr, self.digit], {self.lr: self._new_lr, self.digit: self.redraw}, training=c)
 
     # -- model ---------------------------------------------------------------------------------------
     @locked
@@ -98,6 +101,9 @@ class CNNView(ShowsWidget):
     def _new_lr(self) -> None:
         """A new learning rate: the initial weights again, then one frame at that rate, so the picture
         shows at once what the rate does (Reset alone goes back to the untrained start)."""
+        # the state after this is decided by the rate alone, but the one before may not have been (the
+        # start, or a Reset, trains no frame): pictures sent ahead for the old state are stale
+        self.view.changed()
         self.reset()
         self.step()
 

@@ -58,7 +58,7 @@ function keyNow(model, s) {
 }
 
 function show(s, key, url, source) {
-  s.shown = key; s.url = url;
+  s.shown = key; s.url = url; s.shownFrom = source;
   for (const img of s.imgs) { img.dataset.frameSource = source; img.src = url; }
 }
 
@@ -82,15 +82,17 @@ function urlOf(bytes) {
 function fromKernel(model, s) {          // the kernel published the picture of its current state
   const key = model.get("key"), bytes = model.get("value");
   if (!bytes || !bytes.byteLength) return;
-  if (key && key === s.shown) return;    // the page showed this frame already, from its cache
-  const url = urlOf(bytes);
-  if (key) remember(model, s, key, url);  // kept even if not shown now: another control's update may
-                                          // still be on its way (each model applies its own messages)
+  // the page showed the frame sent ahead for this key: the kernel sends the same picture back
+  if (key && key === s.shown && s.shownFrom === "page") return;
   const now = keyNow(model, s);
-  // the student has moved on and the page already has the frame they moved to: do not go back
+  // the student has moved on and the page has the frame they moved to (or another control's update,
+  // which each model applies on its own, is still on its way and the page shows its frame): keep it
   if (key && now !== null && key !== now && s.frames.has(now)) return;
-  if (!key && s.url && !Array.from(s.frames.values()).includes(s.url)) URL.revokeObjectURL(s.url);
-  show(s, key || null, url, "kernel");
+  const old = s.url;
+  // not kept for later: the picture of a key the kernel drew may be a state the key does not decide
+  // (the start of a run, a restart on the way); only frames rendered ahead are reused
+  show(s, key || null, urlOf(bytes), "kernel");
+  if (old && !Array.from(s.frames.values()).includes(old)) URL.revokeObjectURL(old);
 }
 
 function onControl(model, s) {           // a tracked control moved in the page

@@ -49,6 +49,9 @@ class TrainingView(TrainingViewBase):
         self.lr.observe(c.capture(lambda change: self.reset()), names="value")
         self.widget = W.VBox([W.HBox([self.lr, c.box]), self.status, self.view.image, self.log])
         self.reset()
+        # a learning rate gives the same picture every time (seeded weights, `initial_epochs`): the
+        # idle kernel renders the neighbouring rates ahead
+        self.view.track(self, [self.lr], self.reset, training=c)
 
     def _new_net(self) -> MLP:
         return MLP(self.sizes, activation=self.activation, output=self.output, seed=self.seed)
