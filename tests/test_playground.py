@@ -355,3 +355,26 @@ def test_callbacks_from_other_threads_are_serialised():
     pg.redraw()
     assert pg.view.full_redraws == before + 1
     assert np.mean(np.abs(fast - pixels(png(pg))) > 8) < 0.002
+
+
+def test_play_waits_a_moment_after_the_student_moves_a_slider():
+    """A change that came from the page (ipywidgets holds the property's lock while it applies it) keeps
+    Play ticks off for `hold_after_change` seconds, so the student's next move finds the kernel free; a
+    change made from Python (a cell, a test) does not."""
+    pg = Playground(dataset="circles", depth=2, width=8, lr=0.5, seed=0, **QUICK)
+    c = pg.controls
+    with pg.lr._lock_property(value=0.3):
+        pg.lr.value = 0.3
+    epochs = pg.history.epochs
+    c._last_frame_end = -np.inf
+    pg.play.value += 1
+    assert pg.history.epochs == epochs, "a Play tick trained right after the student moved the slider"
+    c._held_until = -np.inf                 # the hold has passed
+    c._last_frame_end = -np.inf
+    pg.play.value += 1
+    assert pg.history.epochs > epochs
+    pg.lr.value = 0.5                       # from Python
+    epochs = pg.history.epochs
+    c._last_frame_end = -np.inf
+    pg.play.value += 1
+    assert pg.history.epochs > epochs

@@ -491,7 +491,9 @@ class TrainingControls:
     than the cells, so a Play tick may arrive while a slider change (or a cell) is still redrawing.
     A tick that finds the lock taken, or that arrives right after the previous frame finished (ticks
     queued while the kernel was busy), is dropped: a slow frame never builds up a backlog in front
-    of slider changes. Other callbacks wait for the lock. The lock is taken *outside* the Output's
+    of slider changes. So is a tick within `hold_after_change` seconds of the student moving a control in
+    the page (a change the page sent, not one made from Python): the next move finds the kernel free.
+    Other callbacks wait for the lock. The lock is taken *outside* the Output's
     capture: two threads inside one Output's capture at once garble its message routing (JupyterLab
     then stopped delivering Play ticks).
     """
@@ -506,6 +508,8 @@ class TrainingControls:
         self.log = W.Output()
         self.lock = threading.RLock()
         self.before_user_change = []    # called before a Play tick, Step or Reset changes the network
+        self.hold_after_change = 0.35   # seconds without Play ticks after the student moved a control
+        self._held_until = -np.inf
         self._on_step = on_step
         self._min_gap = 0.25 * interval / 1000
         self._last_frame_end = -np.inf
@@ -530,14 +534,28 @@ class TrainingControls:
         @functools.wraps(fn)
         def run(*args, **kwargs):
             with self.lock:
-                return captured(*args, **kwargs)
+                try:
+                    return captured(*args, **kwargs)
+                finally:
+                    self._hold_if_moved_in_page(args)
 
         return run
+
+    def _hold_if_moved_in_page(self, args) -> None:
+        """After a student moved a control (a change that came from the page), let Play ticks pass only
+        after `hold_after_change` seconds: a student who moves the slider again soon finds the kernel free
+        instead of behind a training frame."""
+        change = args[0] if args else None
+        if (isinstance(change, dict) and change.get("name") not in (None, "playing")
+                and change.get("name") in getattr(change.get("owner"), "_property_lock", {})):
+            self._held_until = time.perf_counter() + self.hold_after_change
 
     def _tick(self, change) -> None:
         if change["new"] < change["old"]:    # Stop rewinds the counter: that is not a frame
             return
         if time.perf_counter() - self._last_frame_end < self._min_gap:
+            return
+        if time.perf_counter() < self._held_until:     # the student is moving a control: keep the kernel free
             return
         if not self.lock.acquire(blocking=False):   # a frame or a rebuild is running: skip this tick
             return
