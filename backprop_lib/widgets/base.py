@@ -32,6 +32,7 @@ from matplotlib.backends import backend_agg
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.layout_engine import PlaceHolderLayoutEngine
 from matplotlib.text import Text
+from traitlets import EventHandler
 
 from .frames import FramePane, key_part, neighbours, synced_trait
 
@@ -276,6 +277,12 @@ class FigureView:
             self._loop = asyncio.get_running_loop()     # a kernel: prefetch between its messages
         except RuntimeError:
             self._loop = None                           # a script or a test: prefetch_now() only
+        for c in controls:      # a change waits while a frame is being rendered ahead in another thread
+            for name in {"value", synced_trait(c)}:
+                handlers = c._trait_notifiers.get(name, {}).get("change", [])
+                # (the widget's own @observe methods stay as they are: traitlets resolves them by name)
+                handlers[:] = [h if getattr(h, "_frame_locked", False) or isinstance(h, EventHandler)
+                               else self._locked_handler(h) for h in handlers]
         self.image.controls = [[c.model_id, synced_trait(c)] for c in controls]
         self.image.key = self.frame_key()
         self.image._on_ready.append(self._page_ready)
@@ -287,6 +294,13 @@ class FigureView:
         self._ahead.clear()
         self._direction = {}
         self._schedule_prefetch()
+
+    def _locked_handler(self, handler):
+        def run(change):
+            with self._lock:
+                return handler(change)
+        run._frame_locked = True
+        return run
 
     def changed(self) -> None:
         """Something other than the tracked controls changed the picture: frames sent ahead are stale."""
@@ -333,9 +347,14 @@ class FigureView:
         return out
 
     def _schedule_prefetch(self) -> None:
-        # only for a page that listens (no work in nbval, nbgrader or a script), in the kernel's own thread
-        if (self._loop is None or not self._page_connected
-                or threading.current_thread() is not threading.main_thread()):
+        # only for a page that listens (no work in nbval, nbgrader or a script), on the event loop of the
+        # thread that handled the change: ipykernel 7 may hand widget messages to a subshell thread, and
+        # the next change then comes on that thread, after the frames rendered ahead of it
+        if self._loop is None or not self._page_connected:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:        # a thread without an event loop: nothing to schedule on
             return
         if self._training is not None and self._training.play.playing:
             return      # every tick changes the picture: nothing rendered ahead would stay valid
@@ -352,10 +371,10 @@ class FigureView:
                 c, setting = todo[i]
                 i += 1
                 if self._prefetch_one(c, setting):
-                    self._loop.call_later(0.001, step, i)   # let waiting messages in first
+                    loop.call_later(0.001, step, i)     # let waiting messages in first
                     return
 
-        self._loop.call_later(0.005, step)
+        loop.call_later(0.005, step)
 
     def prefetch_now(self) -> int:
         """Render and send every frame the idle kernel would (for tests and benchmarks); returns how many."""
@@ -377,6 +396,17 @@ class FigureView:
             control._trait_values.update(saved)
         if frame in self._ahead:
             return False
+        locks = [self._lock] + ([owner.controls.lock] if isinstance(getattr(owner, "controls", None),
+                                                                    TrainingControls) else [])
+        for lock in locks:      # a change handled meanwhile in another thread waits for this frame
+            lock.acquire()
+        try:
+            return self._prefetch_locked(owner, control, setting, render, frame)
+        finally:
+            for lock in reversed(locks):
+                lock.release()
+
+    def _prefetch_locked(self, owner, control, setting, render, frame) -> bool:
         widgets = [w for w in _walk(owner.widget) if w is not self.image]
         state = dict(vars(owner))
         after = frame
@@ -387,8 +417,7 @@ class FigureView:
             for name, value in setting:
                 control._trait_values[name] = value
             self._capturing, self._captured = True, None
-            with self._lock:
-                (render.get(control) if isinstance(render, dict) else render)()
+            (render.get(control) if isinstance(render, dict) else render)()
             png = self._captured
             # the rendering may move other controls (a slider's range shrinks and clamps its value):
             # the picture is then also the one for the settings the page will show once told so
