@@ -146,7 +146,6 @@ class FigureView:
         self._tracked = None    # see track()
         self._page_connected = False    # a page said it listens for frames sent ahead
         self._sent = OrderedDict()      # frame key -> PNG rendered ahead and sent to the page
-        self._ahead = set()             # their keys (kept apart: a test may refill _sent)
         self._capturing = False
         self._captured = None
         self._prefetch_round = 0
@@ -170,7 +169,7 @@ class FigureView:
 
     def _redraw(self, dynamic, key) -> None:
         frame = self.frame_key() if self._tracked is not None else ""
-        if frame and not self._capturing and frame in self._ahead and frame in self._sent and not self._freeze_pending:
+        if frame and not self._capturing and frame in self._sent and not self._freeze_pending:
             # the page was sent this picture ahead of time (and showed it when the control moved):
             # publish the same bytes, without drawing, so `image.value` stays the current picture. Only
             # a frame rendered ahead counts: it ran the whole change, while a picture the kernel drew
@@ -185,7 +184,6 @@ class FigureView:
             self._captured = png
             return
         if frame:       # drawn here: the page will not reuse it (it may be a step on the way)
-            self._ahead.discard(frame)
             self._sent.pop(frame, None)
         self._publish(png, frame)
 
@@ -203,7 +201,7 @@ class FigureView:
         self._sent[frame] = png
         self._sent.move_to_end(frame)
         while len(self._sent) > self.image.max_frames:
-            self._ahead.discard(self._sent.popitem(last=False)[0])
+            self._sent.popitem(last=False)
 
     def _draw(self, dynamic, key) -> None:
         drawn = False
@@ -274,9 +272,10 @@ class FigureView:
         self._last_values = self._values()
         self._direction = {}
         try:
-            self._loop = asyncio.get_running_loop()     # a kernel: prefetch between its messages
+            asyncio.get_running_loop()
+            self._in_kernel = True      # a kernel: prefetch between its messages
         except RuntimeError:
-            self._loop = None                           # a script or a test: prefetch_now() only
+            self._in_kernel = False     # a script or a test: prefetch_now() only
         for c in controls:      # a change waits while a frame is being rendered ahead in another thread
             for name in {"value", synced_trait(c)}:
                 handlers = c._trait_notifiers.get(name, {}).get("change", [])
@@ -291,7 +290,6 @@ class FigureView:
         """A page (re)connected: it holds only the current picture; send it the frames around it."""
         self._page_connected = True
         self._sent.clear()
-        self._ahead.clear()
         self._direction = {}
         self._schedule_prefetch()
 
@@ -308,7 +306,6 @@ class FigureView:
             return
         self._prefetch_round += 1
         self._sent.clear()
-        self._ahead.clear()
         self.image.generation += 1
 
     def _values(self):
@@ -350,7 +347,7 @@ class FigureView:
         # only for a page that listens (no work in nbval, nbgrader or a script), on the event loop of the
         # thread that handled the change: ipykernel 7 may hand widget messages to a subshell thread, and
         # the next change then comes on that thread, after the frames rendered ahead of it
-        if self._loop is None or not self._page_connected:
+        if not self._in_kernel or not self._page_connected:
             return
         try:
             loop = asyncio.get_running_loop()
@@ -394,7 +391,7 @@ class FigureView:
             frame = self.frame_key()
         finally:
             control._trait_values.update(saved)
-        if frame in self._ahead:
+        if frame in self._sent:
             return False
         locks = [self._lock] + ([owner.controls.lock] if isinstance(getattr(owner, "controls", None),
                                                                     TrainingControls) else [])
@@ -439,7 +436,6 @@ class FigureView:
             return False
         for k in dict.fromkeys([frame, after]):
             self._remember(k, png)
-            self._ahead.add(k)
             self.image.send_frame(k, png)
         self.prefetched += 1
         return True
