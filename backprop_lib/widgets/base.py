@@ -7,7 +7,7 @@ Binder, and shows the last state in a saved notebook.
 
     ShowsWidget       a view displays as its `.widget` when it ends a notebook cell
     FigureView        a Figure shown as an Image (fast redraws: cached canvas, optional blitting, fast PNG);
-                      `track()` renders the pictures one or two slider steps away while the kernel is idle
+                      `track()` renders the pictures one to three slider steps away while the kernel is idle
                       and sends them to the page ahead of time, so that the page answers a step at once
     status_html       the one status line style (info / ok / error)
     TrainingControls  Play / Step / Reset, an epoch counter, a status line, an error log, the lock
@@ -248,8 +248,8 @@ class FigureView:
 
     def track(self, owner, controls, render, depth: int = 2, restore=None, training=None) -> None:
         """Let the page answer `controls` (sliders, buttons, dropdowns) by itself: each published picture
-        is keyed by the controls' values, and while the kernel is idle the pictures one and two steps
-        away on every slider among them are rendered by calling `render()` (the owner's redraw, which
+        is keyed by the controls' values, and while the kernel is idle the pictures one to three steps
+        away on the slider moved last, one and two on the others, are rendered by calling `render()` (the owner's redraw, which
         reads the controls and calls this FigureView's `redraw`) with the controls set to those values
         without the page seeing it, and sent to the page ahead of time. `owner` is the view: its widgets
         and attributes are put back as they were after each such rendering. The owner must call

@@ -10,8 +10,8 @@ picture a student is about to ask for is made *before* they ask:
   values, and when a control changes it shows the cached frame for the new values at once, without
   waiting for the kernel.
 - `FigureView.track(...)` (base.py) fills that cache: after each picture it publishes, and while the
-  kernel has nothing else to do, it renders the pictures one and two steps away on every tracked slider
-  (the direction the student last moved first) and sends them to the page. The kernel still handles every
+  kernel has nothing else to do, it renders the pictures one to three steps on along the slider the student
+  moved last (in the direction they moved), then one and two steps either way on every tracked slider and sends them to the page. The kernel still handles every
   change as before (state, status line, the image's value); when the page already has the frame, the
   kernel sends the same bytes back without drawing.
 
