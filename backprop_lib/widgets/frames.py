@@ -10,9 +10,9 @@ picture a student is about to ask for is made *before* they ask:
   values, and when a control changes it shows the cached frame for the new values at once, without
   waiting for the kernel.
 - `FigureView.track(...)` (base.py) fills that cache: after each picture it publishes, and while the
-  kernel has nothing else to do, it renders the pictures one to three steps on along the slider the student
-  moved last (in the direction they moved), then one and two steps either way on every tracked slider and sends them to the page. The kernel still handles every
-  change as before (state, status line, the image's value); when the page already has the frame, the
+  kernel has nothing else to do, it renders the pictures one to three steps on along the slider the
+  student moved last (in the direction they moved), then one and two steps either way on every tracked
+  slider, and sends them to the page. The kernel still handles every change as before (state, status line, the image's value); when the page already has the frame, the
   kernel sends the same bytes back without drawing.
 
 A frame's key is the controls' values, each written the same way in Python and JavaScript
@@ -30,7 +30,8 @@ import ipywidgets as W
 import traitlets as T
 
 _ESM = r"""
-const PANES = globalThis.__framePanes = globalThis.__framePanes || new Map();   // pane uid -> what all views of one pane share (global: tests read it)
+// pane uid -> what all views of one pane share (global, so that a browser session can inspect it)
+const PANES = globalThis.__framePanes = globalThis.__framePanes || new Map();
 
 function part(v) {          // must give the same text as key_part() in frames.py
   if (typeof v === "boolean") return v ? "true" : "false";
