@@ -12,8 +12,9 @@ picture a student is about to ask for is made *before* they ask:
 - `FigureView.track(...)` (base.py) fills that cache: after each picture it publishes, and while the
   kernel has nothing else to do, it renders the pictures one to three steps on along the slider the
   student moved last (in the direction they moved), then one and two steps either way on every tracked
-  slider, and sends them to the page. The kernel still handles every change as before (state, status line, the image's value); when the page already has the frame, the
-  kernel sends the same bytes back without drawing.
+  slider, and sends them to the page. The kernel still handles every change as before (state, status
+  line, the image's value); when the page already has the frame, the kernel sends the same bytes back
+  without drawing.
 
 A frame's key is the controls' values, each written the same way in Python and JavaScript
 (`key_part`), after a generation number that the view bumps whenever something other than a tracked
