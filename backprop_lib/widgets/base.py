@@ -251,8 +251,9 @@ class FigureView:
         is keyed by the controls' values, and while the kernel is idle the pictures one to three steps
         away on the slider moved last, one and two on the others, are rendered by calling `render()`
         (the owner's redraw, which reads the controls and calls this FigureView's `redraw`) with the
-        controls set to those values without the page seeing it, and sent to the page ahead of time. `owner` is the view: its widgets
-        and attributes are put back as they were after each such rendering. The owner must call
+        controls set to those values without the page seeing it, and sent to the page ahead of time.
+        `owner` is the view: its widgets and attributes are put back as they were after each such
+        rendering. The owner must call
         `changed()` when anything else than these controls changes the picture. A view whose rendering
         changes objects in place (a graph's values) gives `restore()`, which puts them back for the
         controls' real values (called after the owner's attributes were put back). `render` may also be
