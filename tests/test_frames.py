@@ -18,7 +18,8 @@ from test_widget_controls import VIEWS
 TRACKED = [name for name, make in VIEWS.items()
            if name.split()[1] in {"SigmoidExplorer", "DescentExplorer", "FiniteDifferenceExplorer", "GraphStepper",
                                   "SoftmaxView", "ConvView", "AutodiffView", "CurvatureExplorer", "TrainingView",
-                                  "CNNView"}]
+                                  "CNNView", "Playground", "LossRaceView", "DigitsView"}]
+RESTARTS = [name for name in TRACKED if name.split()[1] in {"Playground", "LossRaceView", "DigitsView"}]
 
 
 def render_for(fv, control):
@@ -148,6 +149,50 @@ def test_training_makes_frames_sent_ahead_stale(name):
     view.controls.play.playing = True
     fv._page_connected, fv._in_kernel = True, False
     assert fv.prefetch_now() >= 0
+    view.controls.play.playing = False
+
+
+@pytest.mark.parametrize("name", RESTARTS)
+def test_a_view_whose_changes_restart_keeps_its_frames_while_it_trains(name):
+    """The playground, the loss race and the digits view start training again from seeded weights at
+    every change: what a change leads to does not depend on how far Play got, so a Play tick (or Step)
+    keeps the frames sent ahead, publishes its own picture under a key of its own ("<key>~n", which
+    the page shows but never takes for the frame of <key>), and frames are rendered ahead while it
+    plays; moving a slider then lands on the frame sent ahead, which is the picture the kernel draws."""
+    view = VIEWS[name]()
+    fv = view.view
+    page = {}
+    fv.image.send_frame = lambda key, png: page.__setitem__(key, png)
+    assert fv.prefetch_now() >= 2
+    generation, key = fv.image.generation, fv.frame_key()
+    view.controls.play.playing = True
+    fv._page_connected, fv._in_kernel = True, False
+    for _ in range(2):
+        before = fv.image.value
+        view.controls.step_button.click()
+        assert fv.image.value != before, f"{name}: a Step showed the picture from before it"
+        values = key.split("|", 1)[1]       # (the generation moves on if a sticky axis limit moved)
+        assert fv.image.key.split("|", 1)[1].startswith(values + "~"), \
+            f"{name}: a Step published under {fv.image.key!r}"
+    if fv.image.generation == generation:   # (unless an axis limit that sticks moved: all stale)
+        assert len(fv._sent) >= 2, f"{name}: training dropped the frames sent ahead"
+    assert fv.prefetch_now() >= 0
+    c = next(c for c in fv._tracked[1] if neighbours(c, 1) and neighbours(c, 1)[0])
+    trait = synced_trait(c)
+    setting = neighbours(c, 1)[0][0]
+    saved = dict(c._trait_values)
+    c._trait_values.update(dict(setting))
+    target = fv.frame_key()
+    c._trait_values.clear()
+    c._trait_values.update(saved)
+    assert target in page, f"{name}: no frame was sent ahead for {c.description}"
+    answered = fv.answered_from_cache
+    setattr(c, trait, dict(setting)[trait])
+    assert fv.answered_from_cache > answered and fv.image.value == page[target]
+    fv._sent.clear()
+    render_for(fv, c)()                     # the view's own rendering, nothing cached
+    assert (pixels(fv.image.value) == pixels(page[target])).all(), \
+        f"{name}: the frame sent ahead while it trained differs from the picture of that change"
     view.controls.play.playing = False
 
 

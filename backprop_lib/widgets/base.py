@@ -148,6 +148,9 @@ class FigureView:
         self._sent = OrderedDict()      # frame key -> PNG rendered ahead and sent to the page
         self._capturing = False
         self._captured = None
+        self._moved_on = False          # see progress()
+        self._progress_count = 0
+        self._restarts = False
         self._prefetch_round = 0
         self.prefetched = 0     # frames rendered ahead of time and sent to the page (for tests/benchmarks)
         self.answered_from_cache = 0    # changes whose picture had been sent ahead (not drawn again)
@@ -169,7 +172,13 @@ class FigureView:
 
     def _redraw(self, dynamic, key) -> None:
         frame = self.frame_key() if self._tracked is not None else ""
-        if frame and not self._capturing and frame in self._sent and not self._freeze_pending:
+        if frame and self._moved_on and not self._capturing:
+            # a training frame after a restart: not the picture the controls decide, so under a key of its
+            # own ("<key>~n"), which the page shows but never takes for the frame of `frame`
+            self._moved_on = False
+            self._progress_count += 1
+            frame = f"{frame}~{self._progress_count}"
+        elif frame and not self._capturing and frame in self._sent and not self._freeze_pending:
             # the page was sent this picture ahead of time (and showed it when the control moved):
             # publish the same bytes, without drawing, so `image.value` stays the current picture. Only
             # a frame rendered ahead counts: it ran the whole change, while a picture the kernel drew
@@ -246,7 +255,8 @@ class FigureView:
 
     # -- pictures answered in the page (frames.py) ------------------------------------------------------
 
-    def track(self, owner, controls, render, depth: int = 2, restore=None, training=None) -> None:
+    def track(self, owner, controls, render, depth: int = 2, restore=None, training=None,
+              restarts: bool = False) -> None:
         """Let the page answer `controls` (sliders, buttons, dropdowns) by itself: each published picture
         is keyed by the controls' values, and while the kernel is idle the pictures one to three steps
         away on the slider moved last, one and two on the others, are rendered by calling `render()`
@@ -262,11 +272,19 @@ class FigureView:
         A view that trains (`training`, its TrainingControls) renders ahead only while it does not play,
         and what its Play, Step and Reset do to the network is "something else": they call `changed()`.
         Its tracked controls must lead to a state that depends only on the controls (a fixed number of
-        epochs from seeded weights), so that the frame rendered ahead is the picture the change draws."""
+        epochs from seeded weights), so that the frame rendered ahead is the picture the change draws.
+
+        `restarts=True`: every change of a tracked control starts training again from the same seeded
+        weights (the playground, the loss race, the digits view), so the frame a change leads to does not
+        depend on how far Play has trained meanwhile. Frames then stay valid while it plays and are
+        rendered ahead while it plays; the view instead calls `progress()` before each redraw that shows
+        training on from that frame (a Play tick, Step, Reset), and `changed()` only when something
+        else a change's picture depends on moved (e.g. axis limits that stick)."""
         self._tracked = (owner, list(controls), render, depth)
         self._restore = restore
         self._training = training
-        if training is not None:
+        self._restarts = bool(restarts)
+        if training is not None and not restarts:
             training.before_user_change.append(self.changed)
             training.play.observe(lambda change: None if change["new"] else self._schedule_prefetch(),
                                   names="playing")
@@ -294,12 +312,33 @@ class FigureView:
         self._direction = {}
         self._schedule_prefetch()
 
+    def _locks(self) -> list:
+        """The locks a frame rendered ahead holds, always in this order (the owner's TrainingControls
+        lock first, as its Play ticks take it before they redraw, then this view's): two threads that
+        took them in opposite orders would wait for each other for ever."""
+        owner = self._tracked[0]
+        controls = getattr(owner, "controls", None)
+        return ([controls.lock] if isinstance(controls, TrainingControls) else []) + [self._lock]
+
     def _locked_handler(self, handler):
         def run(change):
-            with self._lock:
+            locks = self._locks()
+            for lock in locks:
+                lock.acquire()
+            try:
                 return handler(change)
+            finally:
+                for lock in reversed(locks):
+                    lock.release()
         run._frame_locked = True
         return run
+
+    def progress(self) -> None:
+        """The next picture shows training on from the state the controls decide (a Play tick, Step or
+        Reset of a view tracked with `restarts=True`): it is published under a key of its own, so that
+        neither the page nor this view takes it, or the frame sent ahead, for the other."""
+        if self._tracked is not None and not self._capturing:
+            self._moved_on = True
 
     def changed(self) -> None:
         """Something other than the tracked controls changed the picture: frames sent ahead are stale."""
@@ -354,7 +393,7 @@ class FigureView:
             loop = asyncio.get_running_loop()
         except RuntimeError:        # a thread without an event loop: nothing to schedule on
             return
-        if self._training is not None and self._training.play.playing:
+        if self._playing():
             return      # every tick changes the picture: nothing rendered ahead would stay valid
         self._prefetch_round += 1
         todo = self._candidates()
@@ -363,7 +402,7 @@ class FigureView:
         def step(i=0):
             if round_ != self._prefetch_round:      # a newer picture was published: start from there
                 return
-            if self._training is not None and self._training.play.playing:
+            if self._playing():
                 return
             while i < len(todo):
                 c, setting = todo[i]
@@ -373,6 +412,10 @@ class FigureView:
                     return
 
         loop.call_later(0.005, step)
+
+    def _playing(self) -> bool:
+        """Play runs and its ticks change what a change leads to (not so for a view that restarts)."""
+        return self._training is not None and not self._restarts and self._training.play.playing
 
     def prefetch_now(self) -> int:
         """Render and send every frame the idle kernel would (for tests and benchmarks); returns how many."""
@@ -394,8 +437,7 @@ class FigureView:
             control._trait_values.update(saved)
         if frame in self._sent:
             return False
-        locks = [self._lock] + ([owner.controls.lock] if isinstance(getattr(owner, "controls", None),
-                                                                    TrainingControls) else [])
+        locks = self._locks()
         for lock in locks:      # a change handled meanwhile in another thread waits for this frame
             lock.acquire()
         try:

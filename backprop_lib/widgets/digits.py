@@ -7,8 +7,6 @@ loss and a gallery of test digits labelled with the network's guess.
 """
 from __future__ import annotations
 
-import time
-
 import ipywidgets as W
 import numpy as np
 
@@ -72,21 +70,26 @@ class DigitsView(TrainingViewBase):
         self.hidden.observe(c.capture(lambda change: self.new_setting()), names="value")
         self.widget = W.VBox([W.HBox([self.lr, self.hidden]), c.box, self.status, self.view.image, self.log])
         self.new_setting(budget=None)     # the first run is never cut short: the same picture every time
+        # a change starts again from seeded weights and trains a fixed count: the page is sent the
+        # pictures of the settings around the current one ahead of time (widgets/frames.py)
+        self.view.track(self, [self.lr, self.hidden], self.new_setting, training=c, restarts=True)
 
     @locked
     def reset(self) -> None:
         """What Reset does: the fresh network (same seed) at epoch 0, untrained; Play trains from there."""
         self.controls.stop()
+        self.view.progress()
         self.new_setting(epochs=0)
 
     @locked
     def new_setting(self, budget: float | None = -1.0, epochs: int | None = None) -> None:
         """A fresh network (same seed) for the current sliders, trained `epochs` (default
         `initial_epochs`), redrawn. The trainer decides divergence: NaN/inf, or a loss above `blowup`
-        times the first epoch's. After a slider change only what fits in `initial_budget` seconds
-        trains at once (at least one epoch), so the picture answers at once; Play, started by the
-        change, trains the rest and pauses there, and the status line says so. The constructor
-        trains all of them."""
+        times the first epoch's. After a slider change only what fits in `initial_budget` seconds on
+        the course's reference machine trains at once (at least one epoch; a fixed count from
+        `epoch_cost()`, so the picture depends only on the sliders), so the picture answers at once;
+        Play, started by the change, trains the rest and pauses there, and the status line says so.
+        The constructor trains all of them."""
         budget = self.initial_budget if budget == -1.0 else budget
         epochs = self.initial_epochs if epochs is None else epochs
         self.net = MLP([64, self.hidden.value, 10], activation=self.activation, output="softmax", seed=self.seed)
@@ -94,14 +97,19 @@ class DigitsView(TrainingViewBase):
                                batch_size=self.batch_size, seed=self.seed, X_val=self.X_test, T_val=self.y_test,
                                warn=False, blowup=self.blowup)
         self._catch_up = None
-        start = time.perf_counter()
-        while self.history.epochs < epochs and not self.history.diverged:
-            if self.history.epochs and budget is not None and time.perf_counter() - start >= budget:
-                self._catch_up = epochs
-                self.controls.play.playing = True
-                break
+        now = epochs if budget is None else min(epochs, max(1, int(budget / self.epoch_cost())))
+        while self.history.epochs < now and not self.history.diverged:
             self.trainer.run(1)
+        if self.history.epochs < epochs and not self.history.diverged:
+            self._catch_up = epochs
+            self.controls.play.playing = True
         self.redraw()
+
+    def epoch_cost(self) -> float:
+        """One epoch's cost on the course's reference machine, in seconds, as a fixed model (measured
+        there: 0.25 ms per update, plus 1.5 ns per sample and weight): the same number everywhere."""
+        n = len(self.X_train)
+        return -(-n // self.batch_size) * 2.5e-4 + 1.5e-9 * n * self.net.n_params
 
     @locked
     def step(self) -> None:
@@ -118,6 +126,7 @@ class DigitsView(TrainingViewBase):
         if self._catch_up is not None and (self.history.epochs >= self._catch_up or self.history.diverged):
             self._catch_up = None
             self.controls.stop()
+        self.view.progress()
         self.redraw()
 
     def accuracy(self, split: str = "test") -> float:

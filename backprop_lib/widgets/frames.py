@@ -87,9 +87,12 @@ function fromKernel(model, s) {          // the kernel published the picture of 
   // the page showed the frame sent ahead for this key: the kernel sends the same picture back
   if (key && key === s.shown && s.shownFrom === "page") return;
   const now = keyNow(model, s);
+  // "<key>~n": training on from the frame of <key> (a Play tick after a restart), shown while the
+  // controls are still at <key>
+  const at = key ? key.split("~")[0] : key;
   // the student has moved on and the page has the frame they moved to (or another control's update,
   // which each model applies on its own, is still on its way and the page shows its frame): keep it
-  if (key && now !== null && key !== now && s.frames.has(now)) return;
+  if (at && now !== null && at !== now && s.frames.has(now)) return;
   const old = s.url;
   // not kept for later: the picture of a key the kernel drew may be a state the key does not decide
   // (the start of a run, a restart on the way); only frames rendered ahead are reused

@@ -8,8 +8,6 @@ error and with the cross-entropy side by side.
 """
 from __future__ import annotations
 
-import time
-
 import ipywidgets as W
 
 from .._validate import whole_number
@@ -21,8 +19,13 @@ from .base import FigureView, ShowsWidget, TrainingControls, locked
 class LossRaceView(ShowsWidget):
     """Controls: .scale (how wrong the start is: |z| is about 2 x scale), .lr (log slider), and
     .controls (Play / Step / Reset; Play and Step train `epochs_per_step` epochs). Changing a slider
-    starts both runs again from the new saturated start and trains `initial_epochs`: what fits in
-    `initial_budget` seconds at once, the rest under Play, which the change starts. State: .race, .view (FigureView), .message."""
+    starts both runs again from the new saturated start and trains `initial_epochs`: at once as many
+    as fit in `initial_budget` seconds on the course's reference machine (a fixed count,
+    `EPOCH_COST` each, so the picture depends only on the sliders and the page is sent it ahead, see
+    widgets/frames.py), the rest under Play, which the change starts. State: .race, .view
+    (FigureView), .message."""
+
+    EPOCH_COST = 4e-4   # seconds one epoch of both runs takes on the reference machine (measured)
 
     def __init__(self, scale: float = 3.0, lr: float = 1.0, initial_epochs: int = 0, epochs_per_step: int = 5,
                  dpi: int = 80, initial_budget: float | None = 0.01):
@@ -48,6 +51,7 @@ class LossRaceView(ShowsWidget):
             slider.observe(self.controls.capture(lambda change: self.restart()), names="value")
         self.widget = W.VBox([W.HBox([self.scale, self.lr]), self.controls.box, self.controls.status,
                               self.view.image, self.controls.log])
+        self.view.track(self, [self.scale, self.lr], self.restart, training=self.controls, restarts=True)
 
     @locked
     def step(self) -> None:
@@ -60,23 +64,23 @@ class LossRaceView(ShowsWidget):
         if self._catch_up is not None and self.race.epochs >= self._catch_up:
             self._catch_up = None
             self.controls.stop()
+        self.view.progress()
         self._redraw()
 
     @locked
     def restart(self) -> None:
         """New slider settings: both runs from the new start, trained `initial_epochs` (at least one
-        frame). What fits in `initial_budget` seconds trains at once, so the picture shows what the
-        setting does; Play, started by the change, trains the rest and pauses there."""
+        frame). What fits in `initial_budget` seconds (by `EPOCH_COST`) trains at once, so the picture
+        shows what the setting does; Play, started by the change, trains the rest and pauses there."""
         self.race = LossRace(self.scale.value, self.lr.value)
-        target, start = max(self.initial_epochs, self.epochs_per_step), time.perf_counter()
+        target = max(self.initial_epochs, self.epochs_per_step)
+        now = target if self.initial_budget is None else max(1, int(self.initial_budget / self.EPOCH_COST))
         self._catch_up = None
-        while self.race.epochs < target:
-            if (self.race.epochs and self.initial_budget is not None
-                    and time.perf_counter() - start >= self.initial_budget):
-                self._catch_up = target
-                self.controls.play.playing = True
-                break
-            self.race.run(min(self.epochs_per_step, target - self.race.epochs))
+        while self.race.epochs < min(target, now):
+            self.race.run(min(self.epochs_per_step, min(target, now) - self.race.epochs))
+        if self.race.epochs < target:
+            self._catch_up = target
+            self.controls.play.playing = True
         self._redraw()
 
     @locked
@@ -85,6 +89,7 @@ class LossRaceView(ShowsWidget):
         self.controls.stop()
         self._catch_up = None
         self.race = LossRace(self.scale.value, self.lr.value)
+        self.view.progress()
         self._redraw()
 
     def _redraw(self) -> None:

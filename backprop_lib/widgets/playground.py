@@ -19,12 +19,15 @@ layer), learning rate (log scale), batch size; Play / Pause, Step, Reset and an 
   trained state every time. A structural change (data set, classes, noise, test fraction,
   activation, initialisation, depth, width) builds a new network and trains a short initial run
   again, so the picture at once shows what the setting does; a learning-rate or batch-size change
-  restarts from the same initial weights. To answer at once, only what fits in `initial_budget`
-  seconds (0.01, at least one epoch) trains during the change; Play, which the change starts, trains
-  the rest of the `initial_epochs` and pauses there, and the status line says so meanwhile
-  (`finish_first_run()` does it at once, for code). Pass initial_budget=None for exactly
-  `initial_epochs` during the change. Reset goes back to the initial weights at epoch 0; Play trains
-  from there.
+  restarts from the same initial weights. To answer at once, only part of the `initial_epochs` trains
+  during the change: as many epochs as a fixed cost model (`epoch_cost`: the number of updates and of
+  multiply-adds an epoch takes) says fit in `initial_budget` seconds on the course's reference machine
+  (0.01, at least one epoch). A count, not a stopwatch: the picture a change gives depends only on the
+  controls, on any machine, so the page can be sent it before the student asks (widgets/frames.py).
+  Play, which the change starts, trains the rest of the `initial_epochs` and pauses there, and the
+  status line says so meanwhile (`finish_first_run()` does it at once, for code). Pass
+  initial_budget=None for exactly `initial_epochs` during the change. Reset goes back to the initial
+  weights at epoch 0; Play trains from there.
 * Play is driven by the ticks of an ipywidgets.Play: the kernel is free between frames, so the
   sliders keep working while the network trains. A frame (Play tick, Step, `.step()`) trains
   `epochs_per_frame` epochs, or fewer if they take longer than `frame_budget` seconds (at least one).
@@ -177,6 +180,16 @@ class Playground(ShowsWidget):
             W.HBox([self.activation, self.init, self.depth, self.width]),
             W.HBox([self.lr, self.batch_size, c.box]),
             self.status, self.view.image, self.log])
+        # every control restarts training from seeded weights: the page is sent the pictures of the
+        # settings around the current one before the student moves there (widgets/frames.py)
+        data = (self.dataset, self.classes, self.noise, self.test_fraction)
+        net = (self.activation, self.init, self.depth, self.width)
+        what_a_change_does = {control: (lambda control=control: self._on_data_change({"owner": control}))
+                              for control in data}
+        what_a_change_does.update({control: (lambda: self._on_net_change(None)) for control in net})
+        what_a_change_does.update({control: self.restart for control in (self.lr, self.batch_size)})
+        self.view.track(self, list(what_a_change_does), what_a_change_does, training=c, restarts=True,
+                        restore=self._restore_points)
 
     # -- data and network ------------------------------------------------------------------------------
     @property
@@ -197,6 +210,7 @@ class Playground(ShowsWidget):
         which holds the axes' frame and title, stays valid)."""
         bp = getattr(self, "boundary_plot", None)
         if bp is not None:
+            bp.shows = self.X       # which data the artists show (see _restore_points)
             k = max(int(self.y.max()) + 1, 2)
             if k != bp.n_classes:    # the title names the classes: part of the background's key below
                 bp.set_classes(k)
@@ -220,11 +234,18 @@ class Playground(ShowsWidget):
                                      color="#b00020", zorder=5, visible=False,
                                      bbox=dict(boxstyle="round", facecolor="white", alpha=0.9,
                                                edgecolor="#b00020"))
+        bp.shows = self.X
         bp.image.set_visible(False)            # drawn by the cheaper _HeatMap instead
         self.heatmap = HeatMap(bp.image, ax)
         ax.add_artist(self.heatmap)
         self.boundary_plot = bp
         self._version += 1
+
+    def _restore_points(self) -> None:
+        """After a picture was rendered ahead for other data (widgets/frames.py), the points and the
+        axes show that data: show this data again."""
+        if self.boundary_plot.shows is not self.X:
+            self._make_boundary()
 
     def sizes(self) -> list[int]:
         """The network's layer sizes for the current controls: [2, width x depth, outputs]."""
@@ -253,6 +274,20 @@ class Playground(ShowsWidget):
         return self.trainer.history
 
     # -- training ------------------------------------------------------------------------------------
+    def epoch_cost(self) -> float:
+        """What one epoch of the current network costs on the course's reference machine, in seconds,
+        as a fixed model (measured there: about 0.1 ms per update plus 0.045 ms per layer, plus 3 ns per
+        sample and weight): the same number on every machine."""
+        n, batch = len(self.X_train), self.batch_size_value
+        updates = 1 if batch is None else -(-n // batch)
+        return updates * (8e-5 + 4.5e-5 * len(self.net.layers)) + 3e-9 * n * self.net.n_params
+
+    def _epochs_now(self, epochs: int) -> int:
+        """How many of a change's first `epochs` train during the change (see the module docstring)."""
+        if self.initial_budget is None:
+            return epochs
+        return min(epochs, max(1, int(self.initial_budget / self.epoch_cost())))
+
     def _train(self, epochs: int, budget: float | None) -> int:
         """Train up to `epochs` epochs, one at a time, stopping early after `budget` seconds (at least
         one epoch) or as soon as training diverges; return how many epochs ran."""
@@ -277,14 +312,14 @@ class Playground(ShowsWidget):
         if self._catch_up is not None and (self.history.epochs >= self._catch_up or self.history.diverged):
             self._catch_up = None
             self.controls.stop()
-        self.redraw()
+        self.redraw(progress=True)
 
     def _first_run(self, epochs: int) -> None:
-        """A change's first run: `epochs` epochs, of which only what fits in `initial_budget` seconds
-        runs now, so the picture answers at once; the rest continues under Play, which starts by
-        itself (and pauses when the run is complete) — the status line says so."""
+        """A change's first run: `epochs` epochs, of which only `_epochs_now(epochs)` run now, so the
+        picture answers at once; the rest continues under Play, which starts by itself (and pauses
+        when the run is complete) — the status line says so."""
         self._catch_up = None
-        done = self._train(epochs, self.initial_budget)
+        done = self._train(self._epochs_now(epochs), None)
         if done < epochs and not self.history.diverged:
             self._catch_up = epochs
             self.controls.play.playing = True
@@ -301,6 +336,7 @@ class Playground(ShowsWidget):
     def reset(self) -> None:
         """Back to the initial weights at epoch 0 (what the Reset button does); Play trains from there."""
         self.controls.stop()
+        self.view.progress()
         self.restart(0)
 
     @locked
@@ -311,7 +347,7 @@ class Playground(ShowsWidget):
             self._train(self._catch_up - self.history.epochs, None)
             self._catch_up = None
             self.controls.stop()
-            self.redraw()
+            self.redraw(progress=True)
 
     @locked
     def _on_net_change(self, change) -> None:
@@ -355,6 +391,7 @@ class Playground(ShowsWidget):
 
     def _update_artists(self) -> None:
         h = self.history
+        self._limits = dict(self._limits)   # a new dict: a picture rendered ahead puts the old one back
         loss, test_loss, grads = h.loss, h.val_loss, h.grad_norms
         self.loss_plot.update(loss, test_loss)
         self._use_grad_lines(len(self.net.layers))
@@ -424,17 +461,26 @@ class Playground(ShowsWidget):
                  self.loss_plot.train_line, self.loss_plot.test_line] + list(self.grad_plot.lines))
 
     @locked
-    def redraw(self) -> None:
-        """Update every view from the network and its History and publish the figure."""
+    def redraw(self, progress: bool = False) -> None:
+        """Update every view from the network and its History and publish the figure. `progress`: the
+        picture shows training on from what the last change drew (a Play tick, Step, Reset)."""
         h, c = self.history, self.controls
+        sticky = {k: self._limits.get(k) for k in ("loss", "grad")}
         self._update_artists()
+        if sticky != {k: self._limits.get(k) for k in ("loss", "grad")}:
+            # the axes every change starts from moved (they stick, _sticky): the pictures rendered
+            # ahead with the old ones are stale (rare: limits only move in whole decades)
+            self.view.changed()
+        if progress:
+            self.view.progress()
         if h.diverged:
             c.stop()
             c.show_status(h.message, "error")
         else:
             c.show_status(self._summary(), "info")
         c.show_epoch(h.epochs)
-        key = (self._version, self.boundary_plot.n_classes, tuple(sorted(self._limits.items())))
+        key = (self._version, self.boundary_plot.n_classes, self.boundary_plot.extent,
+               tuple(sorted(self._limits.items())))
         self.view.redraw(dynamic=self._dynamic_artists(), key=key)
 
     def _summary(self) -> str:
