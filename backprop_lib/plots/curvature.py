@@ -68,6 +68,11 @@ class SurfacePlot:
         s.set_title("the loss along d")
         s.grid(True, alpha=0.3)
         s.legend(loc="upper center", fontsize=7)
+        # the learning rate in words: at a point with a small gradient one step of the slider moves the
+        # step's end by less than a pixel, and the picture must still show that the rate changed
+        self.lr_note = s.text(0.97, 0.62, "", transform=s.transAxes, fontsize=7.5, va="top", ha="right",
+                              color=STEP_COLORS["gradient"],
+                              bbox=dict(facecolor="white", edgecolor="none", alpha=0.85, pad=1.5))
 
     def update(self, p: SurfacePoint) -> None:
         w, d = p.w, p.direction
@@ -101,6 +106,8 @@ class SurfacePlot:
         s_step = -p.lr * slope                      # gradient descent restricted to the line through w along d
         w_step = w + s_step * d
         self.slice_step.set_data([s_step], [float(two_weight_loss(w_step[0], w_step[1], self.x, self.t))])
+        self.lr_note.set_text(f"learning rate {p.lr:.3g}:\ngradient step {np.linalg.norm(p.gradient_step):.3g} long,\n"
+                              f"{abs(s_step):.3g} along d")
         if p.curvature > 0:
             s_low = -slope / p.curvature
             self.slice_lowest.set_data([s_low], [p.loss - 0.5 * slope * slope / p.curvature])
@@ -115,4 +122,4 @@ class SurfacePlot:
         """The artists `update` moves (everything else is a background that depends only on `ylim`)."""
         return [self.direction_line, self.gradient_line, self.gradient_end, self.newton_line, self.newton_end,
                 self.point, self.note, self.slice_line, self.parabola_line, self.slice_point, self.slice_step,
-                self.slice_lowest]
+                self.slice_lowest, self.lr_note]

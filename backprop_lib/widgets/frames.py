@@ -233,7 +233,10 @@ def neighbours(control, depth: int = 2) -> list[list]:
         for k in range(1, depth + 1):
             ring = []
             for e in (e0 + k * control.step, e0 - k * control.step):
-                if control.min - 1e-9 <= e <= control.max + 1e-9:
+                # the page's slider lands on its grid (min + whole steps): from 10^0.477 (3.0), one
+                # step right is 10^0.6, not 10^0.577
+                e = control.min + round((e - control.min) / control.step) * control.step
+                if control.min - 1e-9 <= e <= control.max + 1e-9 and abs(e - e0) > 1e-9:
                     ring.append([("value", float(base ** e))])
             out.append(ring)
         return out

@@ -165,7 +165,9 @@ class Playground(ShowsWidget):
         self._train(self.initial_epochs, None)   # the first run is never cut short: reproducible headless
         self._update_artists()
         self._freeze_layout()
-        self.view = FigureView(fig)
+        # a background per combination of axis limits the settings around the current one give: the
+        # pictures rendered ahead mostly find theirs (one is 0.6 MB)
+        self.view = FigureView(fig, backgrounds=24)
         self.redraw()
 
         # -- wiring: every callback's errors show up in the log Output ------------------------------
@@ -319,6 +321,9 @@ class Playground(ShowsWidget):
         picture answers at once; the rest continues under Play, which starts by itself (and pauses
         when the run is complete) — the status line says so."""
         self._catch_up = None
+        # the axes start afresh: a change's picture depends on the controls only, not on the limits
+        # that earlier runs left (then the page can be sent it ahead); within a run they stick
+        self._limits = {}
         done = self._train(self._epochs_now(epochs), None)
         if done < epochs and not self.history.diverged:
             self._catch_up = epochs
@@ -416,6 +421,9 @@ class Playground(ShowsWidget):
             else:
                 bp.update(self.net)
         self.diverged_text.set_visible(h.diverged)
+        if h.diverged:      # (the rate in it: moving the slider between two rates that diverge shows)
+            self.diverged_text.set_text(f"training diverged at learning rate {self.lr.value:.3g}:\n"
+                                        "see the message above")
 
     def _make_grad_lines(self) -> None:
         """One line per possible layer, made once; a depth change recolours and shows the ones in use
@@ -465,12 +473,7 @@ class Playground(ShowsWidget):
         """Update every view from the network and its History and publish the figure. `progress`: the
         picture shows training on from what the last change drew (a Play tick, Step, Reset)."""
         h, c = self.history, self.controls
-        sticky = {k: self._limits.get(k) for k in ("loss", "grad")}
         self._update_artists()
-        if sticky != {k: self._limits.get(k) for k in ("loss", "grad")}:
-            # the axes every change starts from moved (they stick, _sticky): the pictures rendered
-            # ahead with the old ones are stale (rare: limits only move in whole decades)
-            self.view.changed()
         if progress:
             self.view.progress()
         if h.diverged:
@@ -479,8 +482,8 @@ class Playground(ShowsWidget):
         else:
             c.show_status(self._summary(), "info")
         c.show_epoch(h.epochs)
-        key = (self._version, self.boundary_plot.n_classes, self.boundary_plot.extent,
-               tuple(sorted(self._limits.items())))
+        # (the boundary axes has no ticks: its limits, which follow the data, are not in the background)
+        key = (self._version, self.boundary_plot.n_classes, tuple(sorted(self._limits.items())))
         self.view.redraw(dynamic=self._dynamic_artists(), key=key)
 
     def _summary(self) -> str:
