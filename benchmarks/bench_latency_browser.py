@@ -154,6 +154,13 @@ def measure_chapter(lab, server, nb: Path, presses: int, timeout_s: float, rel: 
         if latency.start(page) is None:
             raise RuntimeError("the page has no latency instrumentation (window.__lat)")
         sliders = page.locator(tb.SLIDER)
+        # JupyterLab's default windowing renders cells lazily, when the page is idle: wait until the
+        # number of sliders stops growing (a busy machine may take seconds; counting at once has found
+        # none in a chapter that has seven)
+        counts, t_wait = [], time.monotonic()
+        while time.monotonic() - t_wait < 12 and not (len(counts) >= 4 and counts[-1] and len(set(counts[-4:])) == 1):
+            counts.append(sliders.count())
+            page.wait_for_timeout(250)
         for i in range(sliders.count()):
             s = sliders.nth(i)
             info = s.evaluate(SLIDER_INFO_JS)

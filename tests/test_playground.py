@@ -378,3 +378,24 @@ def test_play_waits_a_moment_after_the_student_moves_a_slider():
     c._last_frame_end = -np.inf
     pg.play.value += 1
     assert pg.history.epochs > epochs
+
+
+def test_a_changes_first_run_does_not_depend_on_the_machines_speed(monkeypatch):
+    """What a change trains at once is a count from a cost model, not what fits in 0.01 s of this
+    machine: on a machine a thousand times slower the picture a change gives is the same (so the page
+    can be sent it ahead of time, widgets/frames.py), and Play still catches up with the rest."""
+    import backprop_lib.widgets.playground as module
+
+    def shown(pg):
+        pg.depth.value = 3
+        return pg.history.epochs, pixels(png(pg)), pg.play.playing
+
+    fast = Playground(dataset="circles", depth=2, width=8, lr=0.5, seed=0, initial_epochs=50)
+    epochs, picture, playing = shown(fast)
+    assert 1 <= epochs < 50 and playing, f"{epochs} epochs at once: the test needs a cut first run"
+    clock = iter(range(10**9))
+    monkeypatch.setattr(module.time, "perf_counter", lambda: float(next(clock)))   # 1 s per reading
+    slow = Playground(dataset="circles", depth=2, width=8, lr=0.5, seed=0, initial_epochs=50)
+    slow_epochs, slow_picture, _ = shown(slow)
+    assert slow_epochs == epochs and (slow_picture == picture).all()
+    assert fast._epochs_now(50) == max(1, int(0.01 / fast.epoch_cost())) == epochs

@@ -18,7 +18,10 @@ picture a student is about to ask for is made *before* they ask:
 
 A frame's key is the controls' values, each written the same way in Python and JavaScript
 (`key_part`), after a generation number that the view bumps whenever something other than a tracked
-control changes the picture (`FigureView.changed()`), so a stale frame is never shown.
+control changes the picture (`FigureView.changed()`), so a stale frame is never shown. The training views
+whose every change starts again from seeded weights (the playground, the loss race, the digits) keep
+their frames while Play trains: a training frame is published under "<key>~n", which the page shows while
+the controls stay at <key> but never takes for the frame a change to <key> leads to.
 """
 from __future__ import annotations
 
