@@ -278,8 +278,9 @@ class FigureView:
         weights (the playground, the loss race, the digits view), so the frame a change leads to does not
         depend on how far Play has trained meanwhile. Frames then stay valid while it plays and are
         rendered ahead while it plays; the view instead calls `progress()` before each redraw that shows
-        training on from that frame (a Play tick, Step, Reset), and `changed()` only when something
-        else a change's picture depends on moved (e.g. axis limits that stick)."""
+        training on from that frame (a Play tick, Step, Reset), and `changed()` only if something the
+        controls do not decide came to change what a change draws (the playground keeps that from
+        happening: its axis limits start afresh at each change)."""
         self._tracked = (owner, list(controls), render, depth)
         self._restore = restore
         self._training = training

@@ -396,7 +396,6 @@ class Playground(ShowsWidget):
 
     def _update_artists(self) -> None:
         h = self.history
-        self._limits = dict(self._limits)   # a new dict: a picture rendered ahead puts the old one back
         loss, test_loss, grads = h.loss, h.val_loss, h.grad_norms
         self.loss_plot.update(loss, test_loss)
         self._use_grad_lines(len(self.net.layers))
