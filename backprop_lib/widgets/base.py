@@ -550,6 +550,25 @@ def locked(method):
     return run
 
 
+def epochs_at_once(epochs: int, budget: float | None, cost_per_epoch: float) -> int:
+    """How many of a change's first `epochs` train during the change: all of them without a `budget`,
+    else as many as fit in `budget` seconds of the course's reference machine at `cost_per_epoch` (a
+    fixed cost model, at least one epoch). A count, not a stopwatch: the picture a change leads to
+    depends on the controls only, on any machine, so it can be rendered ahead (widgets/frames.py);
+    Play trains the rest."""
+    if budget is None:
+        return epochs
+    return min(epochs, max(1, int(budget / cost_per_epoch)))
+
+
+def epochs_this_frame(per_frame: int, done: int, catch_up: int | None) -> int:
+    """A Play tick's or Step's epochs: `per_frame`, but while a change's first run catches up (to epoch
+    `catch_up`, see `epochs_at_once`) no further than that epoch, where Play pauses."""
+    if catch_up is None:
+        return per_frame
+    return max(1, min(per_frame, catch_up - done))
+
+
 class TrainingControls:
     """The transport shared by the training views: Play / Pause (an ipywidgets.Play whose ticks call
     `on_step`), Step, Reset, an epoch counter, a status line and an Output that shows the callbacks'

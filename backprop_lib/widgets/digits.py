@@ -14,7 +14,7 @@ from .. import datasets, plots
 from ..mlp import MLP
 from ..train import Trainer
 from ..plots.fast import in_chunks
-from .base import FigureView, TrainingControls, TrainingViewBase, locked
+from .base import FigureView, TrainingControls, TrainingViewBase, epochs_at_once, epochs_this_frame, locked
 
 
 class DigitsView(TrainingViewBase):
@@ -97,7 +97,7 @@ class DigitsView(TrainingViewBase):
                                batch_size=self.batch_size, seed=self.seed, X_val=self.X_test, T_val=self.y_test,
                                warn=False, blowup=self.blowup)
         self._catch_up = None
-        now = epochs if budget is None else min(epochs, max(1, int(budget / self.epoch_cost())))
+        now = epochs_at_once(epochs, budget, self.epoch_cost())
         while self.history.epochs < now and not self.history.diverged:
             self.trainer.run(1)
         if self.history.epochs < epochs and not self.history.diverged:
@@ -119,10 +119,7 @@ class DigitsView(TrainingViewBase):
             self._catch_up = None
             self.controls.stop()
             return
-        epochs = self.epochs_per_frame
-        if self._catch_up is not None:
-            epochs = max(1, min(epochs, self._catch_up - self.history.epochs))
-        self.trainer.run(epochs)
+        self.trainer.run(epochs_this_frame(self.epochs_per_frame, self.history.epochs, self._catch_up))
         if self._catch_up is not None and (self.history.epochs >= self._catch_up or self.history.diverged):
             self._catch_up = None
             self.controls.stop()

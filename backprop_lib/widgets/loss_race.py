@@ -13,7 +13,7 @@ import ipywidgets as W
 from .._validate import whole_number
 from ..plots.loss_race import LossRacePlot
 from ..saturation import LOSS_NAMES, LossRace
-from .base import FigureView, ShowsWidget, TrainingControls, locked
+from .base import FigureView, ShowsWidget, TrainingControls, epochs_at_once, epochs_this_frame, locked
 
 
 class LossRaceView(ShowsWidget):
@@ -57,10 +57,7 @@ class LossRaceView(ShowsWidget):
     def step(self) -> None:
         """Train both runs `epochs_per_step` more epochs (while a change's first run catches up, at most
         up to its last epoch, where Play pauses) and redraw."""
-        n = self.epochs_per_step
-        if self._catch_up is not None:
-            n = max(1, min(n, self._catch_up - self.race.epochs))
-        self.race.run(n)
+        self.race.run(epochs_this_frame(self.epochs_per_step, self.race.epochs, self._catch_up))
         if self._catch_up is not None and self.race.epochs >= self._catch_up:
             self._catch_up = None
             self.controls.stop()
@@ -74,10 +71,10 @@ class LossRaceView(ShowsWidget):
         shows what the setting does; Play, started by the change, trains the rest and pauses there."""
         self.race = LossRace(self.scale.value, self.lr.value)
         target = max(self.initial_epochs, self.epochs_per_step)
-        now = target if self.initial_budget is None else max(1, int(self.initial_budget / self.EPOCH_COST))
+        now = epochs_at_once(target, self.initial_budget, self.EPOCH_COST)
         self._catch_up = None
-        while self.race.epochs < min(target, now):
-            self.race.run(min(self.epochs_per_step, min(target, now) - self.race.epochs))
+        while self.race.epochs < now:
+            self.race.run(min(self.epochs_per_step, now - self.race.epochs))
         if self.race.epochs < target:
             self._catch_up = target
             self.controls.play.playing = True

@@ -61,7 +61,7 @@ from ..layers import INITS
 from ..mlp import MLP
 from ..train import Trainer
 from ..plots.fast import HeatMap, log_ticks, nice_ceil, nice_floor, positive_finite, set_ticks
-from .base import FigureView, ShowsWidget, TrainingControls, locked
+from .base import FigureView, ShowsWidget, TrainingControls, epochs_at_once, epochs_this_frame, locked
 
 LOSS_TITLES = {"cross_entropy": "cross-entropy", "mse": "squared error"}
 
@@ -286,9 +286,7 @@ class Playground(ShowsWidget):
 
     def _epochs_now(self, epochs: int) -> int:
         """How many of a change's first `epochs` train during the change (see the module docstring)."""
-        if self.initial_budget is None:
-            return epochs
-        return min(epochs, max(1, int(self.initial_budget / self.epoch_cost())))
+        return epochs_at_once(epochs, self.initial_budget, self.epoch_cost())
 
     def _train(self, epochs: int, budget: float | None) -> int:
         """Train up to `epochs` epochs, one at a time, stopping early after `budget` seconds (at least
@@ -306,15 +304,14 @@ class Playground(ShowsWidget):
         """Train one frame (`epochs_per_frame` epochs, or fewer if over `frame_budget`) and redraw.
         While a change's first run is still catching up, a frame stops at its last epoch (and Play,
         which the change started, pauses there)."""
-        epochs = self.epochs_per_frame
-        if self._catch_up is not None:
-            epochs = max(1, min(epochs, self._catch_up - self.history.epochs))
         if not self.history.diverged:
-            self._train(epochs, self.frame_budget)
+            self._train(epochs_this_frame(self.epochs_per_frame, self.history.epochs, self._catch_up),
+                        self.frame_budget)
         if self._catch_up is not None and (self.history.epochs >= self._catch_up or self.history.diverged):
             self._catch_up = None
             self.controls.stop()
-        self.redraw(progress=True)
+        self.view.progress()
+        self.redraw()
 
     def _first_run(self, epochs: int) -> None:
         """A change's first run: `epochs` epochs, of which only `_epochs_now(epochs)` run now, so the
@@ -352,7 +349,8 @@ class Playground(ShowsWidget):
             self._train(self._catch_up - self.history.epochs, None)
             self._catch_up = None
             self.controls.stop()
-            self.redraw(progress=True)
+            self.view.progress()
+            self.redraw()
 
     @locked
     def _on_net_change(self, change) -> None:
@@ -468,13 +466,11 @@ class Playground(ShowsWidget):
                  self.loss_plot.train_line, self.loss_plot.test_line] + list(self.grad_plot.lines))
 
     @locked
-    def redraw(self, progress: bool = False) -> None:
-        """Update every view from the network and its History and publish the figure. `progress`: the
-        picture shows training on from what the last change drew (a Play tick, Step, Reset)."""
+    def redraw(self) -> None:
+        """Update every view from the network and its History and publish the figure (a Play tick, Step
+        or Reset calls `view.progress()` first: its picture shows training on from what a change drew)."""
         h, c = self.history, self.controls
         self._update_artists()
-        if progress:
-            self.view.progress()
         if h.diverged:
             c.stop()
             c.show_status(h.message, "error")
