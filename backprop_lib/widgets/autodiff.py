@@ -48,9 +48,12 @@ class AutodiffView(ShowsWidget):
         self.play.observe(c.capture(self._on_play), names="playing")
         self.widget = W.VBox([W.HBox([self.expression, self.step]), W.HBox([self.x, self.w, self.b]), c.box,
                               self.status, self.view.image, self.log])
-        # rendering ahead recomputes the graph in place (_set_values): put the real values back after
-        self.view.track(self, [self.expression, self.x, self.w, self.b, self.step], self._set_values,
-                        restore=self._set_graph_values)
+        # rendering ahead recomputes a graph in place and shows another expression's axes: `restore`
+        # puts the real values and the current expression's axes back
+        self.view.track(self, [self.expression, self.x, self.w, self.b, self.step],
+                        {self.expression: self._rebuild, self.x: self._set_values, self.w: self._set_values,
+                         self.b: self._set_values, self.step: self.redraw},
+                        restore=self._restore_graph)
 
     def next_step(self) -> None:
         """One backward step further (what Step and each Play tick do); Play stops at the end."""
@@ -120,6 +123,12 @@ class AutodiffView(ShowsWidget):
     def _set_graph_values(self) -> None:
         for name in self.leaves:
             self.graph.set(name, self.values[name])
+
+    def _restore_graph(self) -> None:
+        """After a frame rendered ahead: the current graph's values, only the current expression shown."""
+        self._set_graph_values()
+        for other in self._plots.values():
+            other[2].ax.set_visible(other[2] is self.plot)
 
     # -- drawing -----------------------------------------------------------------------------
     def redraw(self) -> None:

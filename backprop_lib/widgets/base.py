@@ -146,6 +146,7 @@ class FigureView:
         self._tracked = None    # see track()
         self._page_connected = False    # a page said it listens for frames sent ahead
         self._sent = OrderedDict()      # frame key -> PNG rendered ahead and sent to the page
+        self._moves_others = set()      # ids of tracked controls whose change moved other controls
         self._capturing = False
         self._captured = None
         self._moved_on = False          # see progress()
@@ -436,18 +437,19 @@ class FigureView:
             frame = self.frame_key()
         finally:
             control._trait_values.update(saved)
-        if frame in self._sent:
+        tag = f"{controls.index(control)}>{frame}"
+        if tag in self._sent or (frame in self._sent and id(control) not in self._moves_others):
             return False
         locks = self._locks()
         for lock in locks:      # a change handled meanwhile in another thread waits for this frame
             lock.acquire()
         try:
-            return self._prefetch_locked(owner, control, setting, render, frame)
+            return self._prefetch_locked(owner, control, setting, render, frame, tag)
         finally:
             for lock in reversed(locks):
                 lock.release()
 
-    def _prefetch_locked(self, owner, control, setting, render, frame) -> bool:
+    def _prefetch_locked(self, owner, control, setting, render, frame, tag) -> bool:
         widgets = [w for w in _walk(owner.widget) if w is not self.image]
         state = dict(vars(owner))
         after = frame
@@ -478,7 +480,12 @@ class FigureView:
                 self._restore()
         if png is None:
             return False
-        for k in dict.fromkeys([frame, after]):
+        # a change that moved other controls as well leads to a state its own key does not name (that
+        # key may be another setting's frame): under "<i>><key>" for the page to find when control i
+        # moves, and under the key of the settings it ends at (frames.py)
+        if after != frame:
+            self._moves_others.add(id(control))
+        for k in [frame] if id(control) not in self._moves_others else dict.fromkeys([tag, after]):
             self._remember(k, png)
             self.image.send_frame(k, png)
         self.prefetched += 1

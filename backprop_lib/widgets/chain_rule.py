@@ -66,7 +66,10 @@ class FiniteDifferenceExplorer(ShowsWidget):
         self.function.observe(self.log.capture()(lambda change: self._new_function()), names="value")
         self.h.observe(self.log.capture()(lambda change: self.redraw()), names="value")
         self.widget = W.VBox([W.HBox([self.function, self.h]), self.status, self.view.image, self.log])
-        self.view.track(self, [self.function, self.h], self.redraw)
+        # a frame rendered ahead for another function leaves that function's curves and limits on the
+        # axes: `restore` puts the current one's back
+        self.view.track(self, [self.function, self.h], {self.function: self._new_function, self.h: self.redraw},
+                        restore=self._set_function)
 
     def _new_function(self) -> None:
         self._set_function()
@@ -151,7 +154,10 @@ class GraphStepper(ShowsWidget):
         self.next_button.on_click(self.log.capture()(lambda b: self._move(+1)))
         self.widget = W.VBox([W.HBox([self.example, self.step, self.prev_button, self.next_button]),
                               self.status, self.view.image, self.log])
-        self.view.track(self, [self.example, self.step], self.redraw)
+        # a frame rendered ahead for the other example shows its axes: `restore` shows the current one's
+        self.view.track(self, [self.example, self.step],
+                        {self.example: lambda: self._load(self.example.value, None), self.step: self.redraw},
+                        restore=self._show_current)
 
     def _load(self, name: str, step: int | None) -> None:
         if name not in self._plots:      # each example drawn once, on its own axes, kept for when it comes back
@@ -159,8 +165,7 @@ class GraphStepper(ShowsWidget):
             ax = self.ax if not self._plots else self.fig.add_axes(self.ax.get_position(), label=name)
             self._plots[name] = (graph, output, GraphPlot(ax, graph, output, fontsize=10))
         self.graph, self.output, self.plot = self._plots[name]
-        for other in self._plots.values():
-            other[2].ax.set_visible(other[2] is self.plot)
+        self._show_current()
         n = self.plot.n_steps
         self._loading = True              # one redraw below, not one per changed trait
         try:
@@ -169,6 +174,10 @@ class GraphStepper(ShowsWidget):
         finally:
             self._loading = False
         self.redraw()
+
+    def _show_current(self) -> None:
+        for other in self._plots.values():
+            other[2].ax.set_visible(other[2] is self.plot)
 
     def _move(self, delta: int) -> None:
         self.step.value = int(np.clip(self.step.value + delta, 0, self.step.max))

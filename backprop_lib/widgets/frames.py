@@ -18,7 +18,11 @@ picture a student is about to ask for is made *before* they ask:
 
 A frame's key is the controls' values, each written the same way in Python and JavaScript
 (`key_part`), after a generation number that the view bumps whenever something other than a tracked
-control changes the picture (`FigureView.changed()`), so a stale frame is never shown. The training views
+control changes the picture (`FigureView.changed()`), so a stale frame is never shown. A change that
+moves other controls as well (a dropdown that shows its new graph with the backward pass complete, a
+range that shrinks and clamps a slider) leads to another state than its key names: its frame goes under
+"<i>><key>" (i: the control that moved), which the page looks up first when control i moves, and under
+the key of the settings it ends at. The training views
 whose every change starts again from seeded weights (the playground, the loss race, the digits) keep
 their frames while Play trains: a training frame is published under "<key>~n", which the page shows while
 the controls stay at <key> but never takes for the frame a change to <key> leads to.
@@ -103,8 +107,10 @@ function fromKernel(model, s) {          // the kernel published the picture of 
   if (old && !Array.from(s.frames.values()).includes(old)) URL.revokeObjectURL(old);
 }
 
-function onControl(model, s) {           // a tracked control moved in the page
-  const key = keyNow(model, s), url = s.frames.get(key);
+function onControl(model, s, i) {        // tracked control i moved in the page
+  // "<i>><key>": what moving control i to <key> leads to, where that change moves other controls too (a
+  // dropdown that shows its new graph complete): not the picture of the state <key> names
+  const key = keyNow(model, s), url = s.frames.get(i + ">" + key) ?? s.frames.get(key);
   if (url !== undefined) {
     s.hits += 1;
     if (key !== s.shown) show(s, key, url, "page");
@@ -117,7 +123,7 @@ async function connect(model, s) {
   const refs = model.get("controls") || [];
   const found = await Promise.all(refs.map(async ([id, trait]) => [await model.widget_manager.get_model(id), trait]));
   s.controls = found;
-  for (const [m, trait] of found) m.on("change:" + trait, () => onControl(model, s));
+  found.forEach(([m, trait], i) => m.on("change:" + trait, () => onControl(model, s, i)));
 }
 
 export default {
@@ -216,12 +222,13 @@ def key_part(value) -> str:
 def neighbours(control, depth: int = 2) -> list[list]:
     """The values one, two, ... `depth` steps away on each side of a slider's current value, as
     [[+1 step, -1 step], [+2, -2], ...] (a side that leaves the range is left out). Each is a list of
-    (trait, value) pairs to set: a selection slider moves its index, value and label together. Controls
-    that are not sliders (buttons, dropdowns) have none: they are not stepped by a key."""
+    (trait, value) pairs to set: a selection slider moves its index, value and label together. A
+    dropdown (or toggle/radio buttons) has the options next to the chosen one, the way its list reads
+    (a short list is then covered whole). Buttons and checkboxes have none."""
     out = []
     if getattr(control, "disabled", False):
         return out
-    if isinstance(control, W.SelectionSlider):
+    if isinstance(control, W.widgets.widget_selection._Selection) and control.index is not None:
         opts = list(control._options_labels)
         for k in range(1, depth + 1):
             ring = []
