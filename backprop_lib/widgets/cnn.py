@@ -89,28 +89,35 @@ class CNNView(ShowsWidget):
 
     # -- model ---------------------------------------------------------------------------------------
     @locked
-    def reset(self) -> None:
+    def reset(self, redraw: bool = True) -> None:
         """The initial weights again (same seed), for the current learning rate; train `initial_batches`."""
         self.net = SmallCNN(filters=self.filters, seed=self.seed)
         self.trainer = CNNTrainer(self.net, self.A0_train, self.y_train, lr=self.lr.value, momentum=self.momentum,
                                   seed=self.seed)
         self.trainer.run_batches(self.initial_batches)
-        self.redraw()
+        self._rate_decides = False
+        if redraw:
+            self.redraw()
 
     @locked
     def _new_lr(self) -> None:
         """A new learning rate: the initial weights again, then one frame at that rate, so the picture
         shows at once what the rate does (Reset alone goes back to the untrained start)."""
-        # the state after this is decided by the rate alone, but the one before may not have been (the
-        # start, or a Reset, trains no frame): pictures sent ahead for the old state are stale
-        self.view.changed()
-        self.reset()
-        self.step()
+        # the state after this is decided by the rate alone. If the one before was too (the last change
+        # was a rate), every picture sent ahead stays valid, and this one was most likely among them;
+        # if not (the start, a Reset, Play or Step), those of the other digits showed a state now gone
+        if not self._rate_decides:
+            self.view.changed()
+        self.reset(redraw=False)
+        self.trainer.run_batches(self.batches_per_frame)
+        self._rate_decides = True
+        self.redraw()
 
     @locked
     def step(self) -> None:
         """Train one frame (`batches_per_frame` mini-batches) and redraw."""
         self.trainer.run_batches(self.batches_per_frame)
+        self._rate_decides = False
         self.redraw()
 
     def accuracy(self) -> float:
