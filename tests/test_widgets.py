@@ -37,6 +37,37 @@ def test_figure_view_publishes_the_figure_as_png():
     assert np.array_equal(pixels(view.image.value), pixels(plots.figure_png(fig)))
 
 
+def test_the_views_renderer_lays_out_text_as_matplotlib_does():
+    """The canvas of a FigureView keeps each font's line metrics and file (widgets/base.py): every
+    text's layout is matplotlib's own, for several fonts, sizes, multi-line titles, mathtext, log
+    tick labels, and again after a change of the font settings."""
+    import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from backprop_lib.widgets.base import _Canvas
+
+    def layouts(canvas, fig):
+        texts = [t for t in fig.findobj(matplotlib.text.Text) if t.get_text() and t.get_visible()]
+        return [t._get_layout(canvas.get_renderer())[0].bounds for t in texts]
+
+    for family in ("sans-serif", "serif", "monospace"):
+        fig, (ax, ax2) = plots.new_figure(ncols=2, size=(3, 2), dpi=80)
+        ax.set_yscale("log")
+        ax.set_ylim(1e-5, 10)
+        ax.set_title("two\nlines", fontsize=9)
+        ax.text(0.5, 0.5, "text", family=family, fontsize=13, weight="bold")
+        ax2.set_xlabel(r"$\partial L / \partial w$", fontsize=11)
+        ax2.text(0.2, 0.2, "small", fontsize=6, family=family)
+        ours, plain = _Canvas(fig), FigureCanvasAgg(fig)
+        ours.draw()
+        plain.draw()
+        assert layouts(ours, fig) == layouts(plain, fig), family
+        with matplotlib.rc_context({"font.sans-serif": ["DejaVu Serif"]}):
+            ours.draw()
+            plain.draw()
+            assert layouts(ours, fig) == layouts(plain, fig), f"{family}, other font settings"
+
+
 def test_figure_view_cached_background_draws_the_same_pixels():
     fig, (ax,) = plots.new_figure(size=(3, 2), dpi=50)
     ax.set_xlim(0, 10)

@@ -28,6 +28,8 @@ from collections import OrderedDict
 import ipywidgets as W
 import numpy as np
 from IPython.display import display
+import matplotlib
+from matplotlib import font_manager
 from matplotlib.backends import backend_agg
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.layout_engine import PlaceHolderLayoutEngine
@@ -36,6 +38,13 @@ from traitlets import EventHandler
 
 from .frames import FramePane, key_part, neighbours, synced_trait
 
+
+
+def _font_settings() -> tuple:
+    """What else decides which file a FontProperties finds: the font families in matplotlib's rcParams."""
+    rc = matplotlib.rcParams
+    return (tuple(rc["font.family"]), tuple(rc["font.sans-serif"]), tuple(rc["font.serif"]),
+            tuple(rc["font.monospace"]))
 
 
 class _GlyphCachingRenderer(backend_agg.RendererAgg):
@@ -48,19 +57,51 @@ class _GlyphCachingRenderer(backend_agg.RendererAgg):
 
     _layouts: dict = {}
     _glyphs: dict = {}
+    _fonts: dict = {}       # FontProperties -> font file (matplotlib looks it up for every text)
+    _heights: dict = {}     # (FontProperties, dpi) -> the font's line metrics (see below)
     _MAX = 20000
+
+    def _get_font_height_metrics(self, prop):
+        """(ascent, descent, line gap) in pixels of the font `prop` names, from its OS/2 or hhea table:
+        what `Text._get_layout` computes for every text at every draw (a font lookup and two table
+        reads, a quarter of a full redraw of a live view), with the same arithmetic, kept per font,
+        size and dpi. matplotlib asks a renderer for it when the renderer has this method."""
+        key = (prop, _font_settings(), self.dpi)
+        metrics = self._heights.get(key)
+        if metrics is None:
+            key = (prop.copy(), key[1], self.dpi)      # (a FontProperties can change: keep its copy)
+            metrics = (None, None, None)
+            font = font_manager.get_font(font_manager.fontManager._find_fonts_by_props(prop))
+            for table_name, gap_key, ascent_key, descent_key in (
+                    ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
+                    ("hhea", "lineGap", "ascent", "descent")):
+                table = font.get_sfnt_table(table_name)
+                if table is None:
+                    continue
+                scale = 1 / font.get_sfnt_table("head")["unitsPerEm"] * prop.get_size_in_points() * self.dpi / 72
+                metrics = (table[ascent_key] * scale, -table[descent_key] * scale, table[gap_key] * scale)
+                break
+            if len(self._heights) > self._MAX:
+                self._heights.clear()
+            self._heights[key] = metrics
+        return metrics
 
     def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
         if ismath or angle or not gc.get_antialiased() or (mtext is not None and (
                 mtext.get_fontfeatures() is not None or mtext.get_language() is not None)):
             return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
         try:
-            font = self._prepare_font(prop)
             size = prop.get_size_in_points()
+            fname = self._fonts.get((prop, _font_settings()))
+            font = None
+            if fname is None:
+                font = self._prepare_font(prop)
+                fname = self._fonts[(prop.copy(), _font_settings())] = font.fname
             flags = backend_agg.get_hinting_flag()
-            key = (s, font.fname, size, self.dpi, flags)
+            key = (s, fname, size, self.dpi, flags)
             items = self._layouts.get(key)
             if items is None:
+                font = font or self._prepare_font(prop)
                 items = [(i.ft_object, i.glyph_index, i.x, i.y) for i in font._layout(s, flags=flags)]
                 if len(self._layouts) > self._MAX:
                     self._layouts.clear()
