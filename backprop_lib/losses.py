@@ -18,8 +18,8 @@ LOSSES = ("mse", "cross_entropy")
 
 def mse(a: np.ndarray, t: np.ndarray) -> float:
     r"""$L = \frac{1}{N}\sum_n \tfrac12 \sum_k (a_{nk} - t_{nk})^2$ for a, t of shape (N, K)."""
-    d = a - t
-    return float(0.5 * np.sum(d * d) / a.shape[0])
+    d = (a - t).ravel()
+    return 0.5 * float(d @ d) / a.shape[0]      # d @ d: the sum of squares, without a temporary
 
 
 def mse_grad(a: np.ndarray, t: np.ndarray) -> np.ndarray:

@@ -353,6 +353,14 @@ def test_non_finite_inputs_and_targets_rejected(net, bad, word):
         net.loss_and_grads(np.zeros((3, 2)), T)
 
 
+def test_huge_finite_inputs_are_accepted(net):
+    """Huge but finite inputs are inputs (no false 'contains inf'); +inf next to -inf is reported."""
+    X = np.array([[1e308, 1e308], [-1e308, 1e308]])
+    assert net.forward(X).shape == (2, 1)
+    with pytest.raises(ValueError, match=r"X contains inf.*row 0"):
+        net.forward(np.array([[np.inf, -np.inf]]))
+
+
 def test_non_numeric_input_rejected(net):
     with pytest.raises(ValueError, match="numeric"):
         net.forward([["a", "b"]])
