@@ -401,7 +401,8 @@ class FigureView:
     def _candidates(self):
         """The control settings to render ahead, the likeliest first: the slider the student moved last,
         one, two and three steps on in the direction they moved, then one and two steps back; then one step
-        either way on every other slider (the one moved most recently first), then two steps."""
+        either way on every other slider (the one moved most recently first), then two steps; then the
+        same for the dropdowns and toggle buttons (the options next to the chosen one)."""
         owner, controls, render, depth = self._tracked
         values = self._values()
         for c, old, new in zip(controls, self._last_values, values):
@@ -420,10 +421,13 @@ class FigureView:
             out += [(lead, setting) for setting in sides[0] + sides[1][:depth]]
         rest = [c for c in order if c is not lead]
         rings = {id(c): neighbours(c, depth) for c in rest}
-        for k in range(depth):
-            for c in rest:
-                ring = rings[id(c)][k] if k < len(rings[id(c)]) else []
-                out.extend((c, setting) for setting in ring)
+        # the sliders first, which a key steps; then the dropdowns and buttons, which a student clicks
+        # less often (their frames would delay the sliders' behind them)
+        for group in ([c for c in rest if not _is_list(c)], [c for c in rest if _is_list(c)]):
+            for k in range(depth):
+                for c in group:
+                    ring = rings[id(c)][k] if k < len(rings[id(c)]) else []
+                    out.extend((c, setting) for setting in ring)
         return out
 
     def _schedule_prefetch(self) -> None:
@@ -545,6 +549,11 @@ class FigureView:
         rgba = np.asarray(self.canvas.buffer_rgba())
         channels = 3 if self.fig.get_facecolor()[3] == 1 else 4
         return _encode_png(rgba[:, :, :channels], self.compress_level, self._rows)
+
+
+def _is_list(control) -> bool:
+    """A dropdown, toggle or radio buttons: a choice that is clicked, not stepped by a key."""
+    return isinstance(control, W.widgets.widget_selection._Selection) and not isinstance(control, W.SelectionSlider)
 
 
 def _walk(widget):
