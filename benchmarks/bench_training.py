@@ -552,7 +552,7 @@ def main(argv=None):
     gflops = big["flops"] / big["lib"] / 1e9
     frac = gflops / mm["rate"]
     targets.append((f"large net: GFLOP/s >= {MATMUL_FRACTION:.0%} of numpy's {mm['n']}x{mm['n']} matmul rate",
-                    f"{gflops:.1f} / {mm['rate']:.1f} GFLOP/s = {frac:.0%}", frac >= MATMUL_FRACTION))
+                    f"{gflops:.1f} / {mm['rate']:.1f} GFLOP/s = {frac:.1%}", frac >= MATMUL_FRACTION))
     acc = dig["lib"]["acc"]
     targets.append((f"digits: backprop_lib test accuracy >= {DIGITS_ACC:.0%} (mean over {dig['reps']} seeds)",
                     f"{acc:.2%} (min {min(dig['lib']['accs']):.2%})", acc >= DIGITS_ACC))
@@ -635,10 +635,10 @@ def report(env, rows, mm, dig, targets) -> str:
     for k, label in (("lib", "backprop_lib"), ("plain", "plain numpy"), ("torch", "PyTorch")):
         if k in big:
             f = big["faults"].get(k)
-            L.append(f"| {label} | {big[k] * 1e6:.0f} | {g / big[k]:.1f} | {g / big[k] / mm['rate']:.0%} | "
+            L.append(f"| {label} | {big[k] * 1e6:.0f} | {g / big[k]:.1f} | {g / big[k] / mm['rate']:.1%} | "
                      f"{'?' if f is None else f'{f:.0f}'} |")
     L.append(f"| matmuls alone | {mm['shapes_t'] * 1e6:.0f} | {g / mm['shapes_t']:.1f} | "
-             f"{g / mm['shapes_t'] / mm['rate']:.0%} | |")
+             f"{g / mm['shapes_t'] / mm['rate']:.1%} | |")
     c = DIGITS
     L += ["", "## Digits: bl.train vs scikit-learn MLPClassifier", "",
           f"64-{c['hidden']}-10 MLP, {c['activation']} hidden, softmax, cross-entropy; "

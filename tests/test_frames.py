@@ -61,6 +61,16 @@ def test_neighbours_of_each_slider_kind():
     assert neighbours(W.Button(), 1) == [] and neighbours(W.Checkbox(), 1) == []
 
 
+def test_sliders_are_rendered_ahead_before_dropdowns():
+    """A key steps a slider; a dropdown is clicked now and then: its frames come after every slider's
+    (in the browser they delayed the sliders' when they were interleaved), but they do come."""
+    view = VIEWS["ch07 Playground"]()
+    view.depth.value += 1       # the slider moved last leads; the rest follow by kind
+    kinds = ["list" if isinstance(c, W.Dropdown) else "slider" for c, _ in view.view._candidates()]
+    assert "list" in kinds and "slider" in kinds
+    assert kinds.index("list") > max(i for i, k in enumerate(kinds) if k == "slider")
+
+
 @pytest.mark.parametrize("name", TRACKED)
 def test_frames_ahead_are_the_pictures_the_kernel_draws(name):
     view = VIEWS[name]()
