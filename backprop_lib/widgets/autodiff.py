@@ -101,8 +101,7 @@ class AutodiffView(ShowsWidget):
             for leaf in self.leaves:
                 graph.set(leaf, self.values[leaf])
         self.graph, self.output_name, self.plot = self._plots[name]
-        for other in self._plots.values():
-            other[2].ax.set_visible(other[2] is self.plot)
+        self._show_current()
         n = self.plot.n_steps
         self._busy = True
         try:
@@ -127,6 +126,10 @@ class AutodiffView(ShowsWidget):
     def _restore_graph(self) -> None:
         """After a frame rendered ahead: the current graph's values, only the current expression shown."""
         self._set_graph_values()
+        self._show_current()
+
+    def _show_current(self) -> None:
+        """Only the current expression's axes visible (each expression keeps its own)."""
         for other in self._plots.values():
             other[2].ax.set_visible(other[2] is self.plot)
 
