@@ -285,7 +285,9 @@ def measure_view(label: str, make, reps: int, save_pngs: str | None = None) -> d
     out = {"label": label, "build_ms": build_ms, "controls": []}
     from backprop_lib.widgets.base import FigureView
 
-    tracked = [v for v in vars(view).values() if isinstance(v, FigureView) and v._tracked is not None]
+    # views that render ahead: frames of their controls' neighbours (track) or the next Step (steps_ahead)
+    tracked = [v for v in vars(view).values() if isinstance(v, FigureView)
+               and (v._tracked is not None or v._stepper is not None)]
     for fv in tracked:
         fv.image.send_frame = lambda key, png: None     # no page here to keep them
     for name, w in controls(view):
@@ -296,7 +298,7 @@ def measure_view(label: str, make, reps: int, save_pngs: str | None = None) -> d
             if AHEAD["on"]:     # what an idle kernel does between a student's presses (untimed)
                 for fv in tracked:
                     fv.prefetch_now()
-            answered = sum(fv.answered_from_cache for fv in tracked)
+            answered = sum(fv.answered_from_cache + fv.steps_answered for fv in tracked)
             time.sleep(0.01)
             before_png = [img.value for img in imgs]
             before_text = texts(view)
@@ -309,7 +311,7 @@ def measure_view(label: str, make, reps: int, save_pngs: str | None = None) -> d
                 row["skipped"] = "disabled" if getattr(w, "disabled", False) else "cannot move"
                 break
             row["ms"].append(1e3 * ((stamps[-1] if stamps else t1) - t0))
-            row["from_cache"] = row.get("from_cache", 0) + (sum(fv.answered_from_cache for fv in tracked) > answered)
+            row["from_cache"] = row.get("from_cache", 0) + (sum(fv.answered_from_cache + fv.steps_answered for fv in tracked) > answered)
             row["cpu"].append(1e3 * (c1 - c0))
             png = any(img.value != b for img, b in zip(imgs, before_png))
             txt = texts(view) != before_text
@@ -448,7 +450,7 @@ def report(data: dict, args, started: str, load_start, before: dict | None = Non
                 lines.append(f"| {r['name']} | {r['kind']} | {n} | {pct(r['ms'], 0.5):.1f} | {p90:.1f} | "
                              f"{max(r['ms']):.1f} | {pct(r['cpu'], 0.5):.1f} | {r['png_changed']}/{n} | "
                              f"{r['text_changed']}/{n} | {r['silent']}{ex} | {v}"
-                             + (f" ({r['from_cache']}/{n} from frames sent ahead)" if r.get("from_cache") else "")
+                             + (f" ({r['from_cache']}/{n} from frames rendered ahead)" if r.get("from_cache") else "")
                              + " |"
                              + (_before_cell(old, w, r) if before else ""))
             else:

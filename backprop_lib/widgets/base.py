@@ -8,7 +8,9 @@ Binder, and shows the last state in a saved notebook.
     ShowsWidget       a view displays as its `.widget` when it ends a notebook cell
     FigureView        a Figure shown as an Image (fast redraws: cached canvas, optional blitting, fast PNG);
                       `track()` renders the pictures one to three slider steps away while the kernel is idle
-                      and sends them to the page ahead of time, so that the page answers a step at once
+                      and sends them to the page ahead of time, so that the page answers a step at once;
+                      `steps_ahead()` trains and draws a training view's next Step while the kernel is idle,
+                      so that Step and Play show it at once
     status_html       the one status line style (info / ok / error)
     TrainingControls  Play / Step / Reset, an epoch counter, a status line, an error log, the lock
     locked            run a view's method holding its controls' lock
@@ -16,6 +18,7 @@ Binder, and shows the last state in a saved notebook.
 from __future__ import annotations
 
 import asyncio
+import copy
 import functools
 import html
 import math
@@ -31,7 +34,10 @@ from IPython.display import display
 import matplotlib
 from matplotlib import font_manager
 from matplotlib.backends import backend_agg
+from matplotlib.artist import Artist
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import Colormap
+from matplotlib.figure import FigureBase
 from matplotlib.layout_engine import PlaceHolderLayoutEngine
 from matplotlib.text import Text
 from traitlets import EventHandler
@@ -193,9 +199,23 @@ class FigureView:
         self._moved_on = False          # see progress()
         self._progress_count = 0
         self._restarts = False
+        self._training = None
+        self._restore = None
         self._prefetch_round = 0
         self.prefetched = 0     # frames rendered ahead of time and sent to the page (for tests/benchmarks)
         self.answered_from_cache = 0    # changes whose picture had been sent ahead (not drawn again)
+        self._stepper = None    # see steps_ahead()
+        self._next = None       # the next Step's state and picture, prepared while the kernel was idle
+        self._progress_seen = False
+        self._publishes = 0     # pictures published so far (a prepared Step is valid only from the same one)
+        self.steps_prepared = 0     # Steps / Play ticks trained and drawn ahead (for tests/benchmarks)
+        self.steps_answered = 0     # Steps / Play ticks that showed the prepared one
+        try:
+            asyncio.get_running_loop()
+            self._in_kernel = True      # a kernel: prefetch between its messages
+        except RuntimeError:
+            self._in_kernel = False     # a script or a test: prefetch_now() only
+        self.image._on_ready.append(self._page_ready)
         # the layout engine (constrained layout) is the costliest part of a full redraw: it is solved
         # for the first picture the owner draws (its real titles and labels) and then kept
         self._freeze_pending = False
@@ -212,7 +232,7 @@ class FigureView:
         with self._lock:
             self._redraw([a for a in dynamic if a is not None], key)
 
-    def _redraw(self, dynamic, key) -> None:
+    def _redraw(self, dynamic, key, png: bytes | None = None) -> None:
         frame = self.frame_key() if self._tracked is not None else ""
         if frame and self._moved_on and not self._capturing:
             # a training frame after a restart: not the picture the controls decide, so under a key of its
@@ -229,8 +249,9 @@ class FigureView:
             self.answered_from_cache += 1
             self._publish(self._sent[frame], frame)
             return
-        self._draw(dynamic, key)
-        png = self.png()
+        if png is None:     # (else the picture of a Step prepared ahead, see steps_ahead)
+            self._draw(dynamic, key)
+            png = self.png()
         if self._capturing:
             self._captured = png
             return
@@ -245,8 +266,8 @@ class FigureView:
                 self.skipped += 1       # the same picture: do not send it again
             else:
                 self.image.value = png
-        if frame:
-            self._schedule_prefetch()
+        self._publishes += 1
+        self._schedule_prefetch()
 
     def _remember(self, frame: str, png: bytes) -> None:
         self._sent[frame] = png
@@ -333,11 +354,6 @@ class FigureView:
                                   names="playing")
         self._last_values = self._values()
         self._direction = {}
-        try:
-            asyncio.get_running_loop()
-            self._in_kernel = True      # a kernel: prefetch between its messages
-        except RuntimeError:
-            self._in_kernel = False     # a script or a test: prefetch_now() only
         for c in controls:      # a change waits while a frame is being rendered ahead in another thread
             for name in {"value", synced_trait(c)}:
                 handlers = c._trait_notifiers.get(name, {}).get("change", [])
@@ -346,7 +362,6 @@ class FigureView:
                                else self._locked_handler(h) for h in handlers]
         self.image.controls = [[c.model_id, synced_trait(c)] for c in controls]
         self.image.key = self.frame_key()
-        self.image._on_ready.append(self._page_ready)
 
     def _page_ready(self) -> None:
         """A page (re)connected: it holds only the current picture; send it the frames around it."""
@@ -359,7 +374,7 @@ class FigureView:
         """The locks a frame rendered ahead holds, always in this order (the owner's TrainingControls
         lock first, as its Play ticks take it before they redraw, then this view's): two threads that
         took them in opposite orders would wait for each other for ever."""
-        owner = self._tracked[0]
+        owner = (self._tracked or self._stepper)[0]
         controls = getattr(owner, "controls", None)
         return ([controls.lock] if isinstance(controls, TrainingControls) else []) + [self._lock]
 
@@ -382,6 +397,7 @@ class FigureView:
         neither the page nor this view takes it, or the frame sent ahead, for the other."""
         if self._tracked is not None and not self._capturing:
             self._moved_on = True
+        self._progress_seen = True      # (what a Step prepared ahead does, see take_step)
 
     def changed(self) -> None:
         """Something other than the tracked controls changed the picture: frames sent ahead are stale."""
@@ -440,36 +456,53 @@ class FigureView:
             loop = asyncio.get_running_loop()
         except RuntimeError:        # a thread without an event loop: nothing to schedule on
             return
-        if self._playing():
-            return      # every tick changes the picture: nothing rendered ahead would stay valid
         self._prefetch_round += 1
-        todo = self._candidates()
+        todo = self._prefetch_tasks()
+        if not todo:
+            return
         round_ = self._prefetch_round
 
         def step(i=0):
             if round_ != self._prefetch_round:      # a newer picture was published: start from there
                 return
-            if self._playing():
-                return
             while i < len(todo):
-                c, setting = todo[i]
+                task = todo[i]
                 i += 1
-                if self._prefetch_one(c, setting):
+                if task():
                     loop.call_later(0.001, step, i)     # let waiting messages in first
                     return
 
         loop.call_later(0.005, step)
+
+    def _prefetch_tasks(self) -> list:
+        """What the idle kernel does next, in order; each task returns whether it did any work. While Play
+        runs, the next tick's frame comes first (it is certain to be asked for); otherwise the frames of
+        the controls' neighbours (`track`), then the next Step's."""
+        tasks = []
+        playing = self._stepper is not None and self._stepper[1].play.playing
+        if playing:
+            tasks.append(self._prepare_step)
+        # (a view that trains but does not restart: every tick changes what a change leads to)
+        if self._tracked is not None and not self._playing():
+            tasks += [functools.partial(self._prefetch_if_still, c, setting) for c, setting in self._candidates()]
+        if self._stepper is not None and not playing:
+            tasks.append(self._prepare_step)
+        return tasks
+
+    def _prefetch_if_still(self, control, setting) -> bool:
+        return not self._playing() and self._prefetch_one(control, setting)
 
     def _playing(self) -> bool:
         """Play runs and its ticks change what a change leads to (not so for a view that restarts)."""
         return self._training is not None and not self._restarts and self._training.play.playing
 
     def prefetch_now(self) -> int:
-        """Render and send every frame the idle kernel would (for tests and benchmarks); returns how many."""
-        n = 0
-        for c, setting in self._candidates():
-            n += bool(self._prefetch_one(c, setting))
-        return n
+        """Render and send every frame the idle kernel would, and prepare the next Step (for tests and
+        benchmarks); returns how many frames were sent to the page."""
+        sent = self.prefetched
+        for task in self._prefetch_tasks():
+            task()
+        return self.prefetched - sent
 
     def _prefetch_one(self, control, setting) -> bool:
         """Render the picture for `control` set to `setting` (trait, value pairs), send it to the page,
@@ -536,6 +569,108 @@ class FigureView:
         self.prefetched += 1
         return True
 
+    # -- the next Step, trained and drawn while the kernel is idle ----------------------------------------
+
+    def steps_ahead(self, owner, controls, shared=()) -> None:
+        """Let a training view answer Step and Play at once: while the kernel is idle, the next Step is
+        trained and drawn on a copy of the view's state (`owner`'s attributes, deep-copied, except its
+        widgets, figures and plots and the attributes named in `shared`, which a Step does not change), and
+        `controls` (its TrainingControls) then shows that picture and takes that state instead of training
+        when the student presses Step or Play ticks. The view is never ahead of its picture: until then
+        nothing of the view changed, and anything published meanwhile (a slider, a Reset, a cell's redraw)
+        makes the prepared Step stale. A Step that fails or finds nothing to do is not prepared: the
+        real Step runs and shows what happens."""
+        self._stepper = (owner, controls, frozenset(shared))
+        controls.next_step = self
+
+    def _state_token(self) -> tuple:
+        """What a prepared Step depends on: the picture it follows, the view's attributes and what the
+        shared dicts hold (a student's namespace: a function redefined in a cell makes it stale)."""
+        owner, _, shared = self._stepper
+        state = vars(owner)
+        return (self._publishes, tuple((k, id(v)) for k, v in state.items()),
+                tuple(tuple((k, id(v)) for k, v in state[name].items()) for name in sorted(shared)
+                      if isinstance(state.get(name), dict)))
+
+    def _prepare_step(self) -> bool:
+        """Train and draw the next Step on a copy of the state (see steps_ahead); False if one is ready
+        already or it could not be prepared."""
+        if self._stepper is None:
+            return False
+        locks = self._locks()
+        for lock in locks:
+            lock.acquire()
+        try:
+            if self._next is not None and self._next[0] == self._state_token():
+                return False
+            self._next = None
+            return self._prepare_step_locked()
+        finally:
+            for lock in reversed(locks):
+                lock.release()
+
+    def _prepare_step_locked(self) -> bool:
+        owner, controls, shared = self._stepper
+        token = self._state_token()
+        state = dict(vars(owner))
+        memo = {id(owner): owner}
+        for name, value in state.items():
+            if name in shared or _is_picture(value):
+                memo[id(value)] = value
+        widgets = [w for w in _walk(owner.widget) if w is not self.image]
+        kept = [(w, dict(w._trait_values), w._holding_sync) for w in widgets]
+        png = None
+        try:
+            vars(owner).update(copy.deepcopy(state, memo))
+            for w in widgets:
+                w._holding_sync = True          # what the Step sets is not sent to the page (yet)
+            self._capturing, self._captured, self._progress_seen = True, None, False
+            controls._on_step()
+            png = self._captured
+            after, progress = dict(vars(owner)), self._progress_seen
+            changes = [(w, {name: value for name, value in w._trait_values.items()
+                            if name not in values or value is not values[name]})
+                       for w, values, _ in kept]
+        except Exception:       # the real Step runs instead (and shows what went wrong)
+            png = None
+        finally:
+            self._capturing = False
+            for w, values, holding in kept:
+                w._trait_values.clear()
+                w._trait_values.update(values)
+                w._states_to_send.clear()
+                w._holding_sync = holding
+            vars(owner).clear()
+            vars(owner).update(state)
+            if self._restore is not None:
+                self._restore()
+        if png is None:
+            return False
+        self._next = (token, after, [(w, c) for w, c in changes if c], png, progress)
+        self.steps_prepared += 1
+        return True
+
+    def take_step(self) -> bool:
+        """Show the Step prepared ahead and take its state (TrainingControls calls it at a Step or a Play
+        tick, holding its lock); False if there is none for the view's current state."""
+        with self._lock:
+            prepared, self._next = self._next, None
+            if prepared is None or prepared[0] != self._state_token():
+                return False
+            _, after, changes, png, progress = prepared
+            owner = self._stepper[0]
+            vars(owner).clear()
+            vars(owner).update(after)
+            for w, values in changes:
+                with w.hold_sync():
+                    for name, value in values.items():
+                        setattr(w, name, value)
+            self.steps_answered += 1
+            if progress:
+                self.progress()     # as the view's Step did before it redrew
+            self._redraw((), None, png=png)
+            return True
+
     def _draw_dynamic(self, dynamic) -> None:
         for a in dynamic:
             self.fig.draw_artist(a)
@@ -549,6 +684,14 @@ class FigureView:
         rgba = np.asarray(self.canvas.buffer_rgba())
         channels = 3 if self.fig.get_facecolor()[3] == 1 else 4
         return _encode_png(rgba[:, :, :channels], self.compress_level, self._rows)
+
+
+def _is_picture(value) -> bool:
+    """A widget, figure, artist or plot: what a Step redraws but does not own (not copied by steps_ahead)."""
+    if isinstance(value, (list, tuple)):
+        return bool(value) and all(_is_picture(v) for v in value)
+    return (isinstance(value, (W.Widget, FigureView, TrainingControls, Artist, FigureBase, Colormap))
+            or type(value).__module__.startswith("backprop_lib.plots"))
 
 
 def _is_list(control) -> bool:
@@ -656,6 +799,7 @@ class TrainingControls:
         self.hold_after_change = 0.35   # seconds without Play ticks after the student moved a control
         self._held_until = -np.inf
         self._on_step = on_step
+        self.next_step = None   # a FigureView that prepares the next Step ahead (steps_ahead)
         self._min_gap = 0.25 * interval / 1000
         self._last_frame_end = -np.inf
         self._captured_step = self.log.capture()(self._user(on_step))
@@ -668,6 +812,9 @@ class TrainingControls:
         def run():
             for hook in self.before_user_change:
                 hook()
+            # a Step prepared while the kernel was idle (FigureView.steps_ahead): shown at once
+            if fn is self._on_step and self.next_step is not None and self.next_step.take_step():
+                return None
             return fn()
         return run
 

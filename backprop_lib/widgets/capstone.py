@@ -33,6 +33,8 @@ class CapstoneView(ShowsWidget):
             self.plot.update(self.network)
             self.view = FigureView(self.plot.fig)           # the one full draw of the first frame
             self._show_status()
+        # (the student's namespace and settings are read by a Step, never changed by it)
+        self.view.steps_ahead(self, c, shared=("namespace", "settings"))
         self.widget = W.VBox([c.box, self.status, self.view.image, self.log])
 
     @property

@@ -86,6 +86,7 @@ class CNNView(ShowsWidget):
         # another test digit is a redraw; another rate a seeded restart and one frame: both give the
         # same picture every time, so the idle kernel renders the neighbours ahead
         self.view.track(self, [self.lr, self.digit], {self.lr: self._new_lr, self.digit: self.redraw}, training=c)
+        self.view.steps_ahead(self, self.controls)     # Step and Play show a Step trained while idle
 
     # -- model ---------------------------------------------------------------------------------------
     @locked

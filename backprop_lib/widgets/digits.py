@@ -73,6 +73,7 @@ class DigitsView(TrainingViewBase):
         # a change starts again from seeded weights and trains a fixed count: the page is sent the
         # pictures of the settings around the current one ahead of time (widgets/frames.py)
         self.view.track(self, [self.lr, self.hidden], self.new_setting, training=c, restarts=True)
+        self.view.steps_ahead(self, self.controls)     # Step and Play show a Step trained while idle
 
     @locked
     def reset(self) -> None:

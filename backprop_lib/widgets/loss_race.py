@@ -52,6 +52,7 @@ class LossRaceView(ShowsWidget):
         self.widget = W.VBox([W.HBox([self.scale, self.lr]), self.controls.box, self.controls.status,
                               self.view.image, self.controls.log])
         self.view.track(self, [self.scale, self.lr], self.restart, training=self.controls, restarts=True)
+        self.view.steps_ahead(self, self.controls)     # Step and Play show a Step trained while idle
 
     @locked
     def step(self) -> None:

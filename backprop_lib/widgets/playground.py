@@ -192,6 +192,7 @@ class Playground(ShowsWidget):
         what_a_change_does.update({control: self.restart for control in (self.lr, self.batch_size)})
         self.view.track(self, list(what_a_change_does), what_a_change_does, training=c, restarts=True,
                         restore=self._restore_points)
+        self.view.steps_ahead(self, self.controls)     # Step and Play show a Step trained while idle
 
     # -- data and network ------------------------------------------------------------------------------
     @property

@@ -52,6 +52,7 @@ class TrainingView(TrainingViewBase):
         # a learning rate gives the same picture every time (seeded weights, `initial_epochs`): the
         # idle kernel renders the neighbouring rates ahead
         self.view.track(self, [self.lr], self.reset, training=c)
+        self.view.steps_ahead(self, self.controls)     # Step and Play show a Step trained while idle
 
     def _new_net(self) -> MLP:
         return MLP(self.sizes, activation=self.activation, output=self.output, seed=self.seed)
