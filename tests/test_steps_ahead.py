@@ -170,15 +170,25 @@ def test_a_students_error_in_a_prepared_step_and_a_function_redefined_after_prep
     assert view.history.epochs == epochs and "a bug in train_epoch" in view.status.value
 
 
-def test_while_play_runs_the_next_tick_is_prepared_first():
+def test_while_play_runs_the_next_tick_is_prepared_right_after_the_frames_of_the_slider_moved_last():
+    """The idle kernel's order: while Play runs, the frames of the slider the student moved last (they may
+    move it again at once), then the next tick (certain to come), then the other controls' frames; when
+    Play does not run, the next Step after all frames."""
     view = make("ch05 Playground")
     fv = view.view
     view.controls.play.playing = True
     tasks = fv._prefetch_tasks()
-    assert tasks[0] == fv._prepare_step and fv._prepare_step not in tasks[1:]
+    assert tasks[0] == fv._prepare_step, "no slider moved yet: the next tick comes first"
+    view.lr.value = view.lr.value * 10 ** view.lr.step       # the student moves a slider (Play keeps on)
+    view.controls.play.playing = True
+    tasks = fv._prefetch_tasks()
+    lead = [t for t in tasks if getattr(t, "args", (None,))[0] is view.lr]
+    assert len(lead) >= 3 and tasks.index(fv._prepare_step) == len(lead), \
+        "the next tick is prepared right after the moved slider's frames"
+    assert tasks[:len(lead)] == lead and len(tasks) > len(lead) + 1
     view.controls.play.playing = False
     tasks = fv._prefetch_tasks()
-    assert tasks[-1] == fv._prepare_step and len(tasks) > 1, "the sliders' frames come before the next Step"
+    assert tasks[-1] == fv._prepare_step and tasks.count(fv._prepare_step) == 1
 
 
 def test_a_prepared_step_that_stops_play_stops_it_when_shown():

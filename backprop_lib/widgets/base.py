@@ -199,6 +199,7 @@ class FigureView:
         self._moved_on = False          # see progress()
         self._progress_count = 0
         self._restarts = False
+        self._lead_count = 0            # of the frames to render ahead, those of the slider moved last
         self._training = None
         self._restore = None
         self._prefetch_round = 0
@@ -435,6 +436,7 @@ class FigureView:
             # a ring with one setting is at an end of the range: it is the one side there is
             sides[0] += [ring[0] for ring in rings if len(ring) == 1]
             out += [(lead, setting) for setting in sides[0] + sides[1][:depth]]
+        self._lead_count = len(out)
         rest = [c for c in order if c is not lead]
         rings = {id(c): neighbours(c, depth) for c in rest}
         # the sliders first, which a key steps; then the dropdowns and buttons, which a student clicks
@@ -475,18 +477,18 @@ class FigureView:
         loop.call_later(0.005, step)
 
     def _prefetch_tasks(self) -> list:
-        """What the idle kernel does next, in order; each task returns whether it did any work. While Play
-        runs, the next tick's frame comes first (it is certain to be asked for); otherwise the frames of
-        the controls' neighbours (`track`), then the next Step's."""
+        """What the idle kernel does next, in order; each task returns whether it did any work: the frames
+        of the controls' neighbours (`track`), the slider moved last first, and the next Step. While Play
+        runs, the next tick comes right after the frames of the slider moved last (a student moving it
+        again needs them at once; the tick is certain to come), else after all of them."""
         tasks = []
         playing = self._stepper is not None and self._stepper[1].play.playing
-        if playing:
-            tasks.append(self._prepare_step)
         # (a view that trains but does not restart: every tick changes what a change leads to)
         if self._tracked is not None and not self._playing():
-            tasks += [functools.partial(self._prefetch_if_still, c, setting) for c, setting in self._candidates()]
-        if self._stepper is not None and not playing:
-            tasks.append(self._prepare_step)
+            self._lead_count = 0
+            tasks = [functools.partial(self._prefetch_if_still, c, setting) for c, setting in self._candidates()]
+        if self._stepper is not None:
+            tasks.insert(self._lead_count if playing and tasks else len(tasks), self._prepare_step)
         return tasks
 
     def _prefetch_if_still(self, control, setting) -> bool:
@@ -629,7 +631,7 @@ class FigureView:
             png = self._captured
             after, progress = dict(vars(owner)), self._progress_seen
             changes = [(w, {name: value for name, value in w._trait_values.items()
-                            if name not in values or value is not values[name]})
+                            if not name.startswith("_") and (name not in values or value is not values[name])})
                        for w, values, _ in kept]
         except Exception:       # the real Step runs instead (and shows what went wrong)
             png = None
