@@ -228,7 +228,23 @@ INIT_JS = r"""
   };
   L.stop = () => { if (L.observer) L.observer.disconnect(); L.observer = null; L.armed = false; };
 
+  // the comms of Play widgets: a tick sent in the same millisecond as the key press must not be taken for
+  // the slider's message (the models come from the widget manager of any tracked control)
+  L.players = L.players || new Set();
+  const findPlayers = () => {
+    for (const s of (globalThis.__framePanes || new Map()).values()) {
+      for (const [m] of (s.controls || [])) {
+        const models = (m && m.widget_manager && m.widget_manager._models) || {};
+        for (const [id, p] of Object.entries(models)) {
+          Promise.resolve(p).then((mm) => { if (mm && mm.get('_model_name') === 'PlayModel') L.players.add(id); })
+            .catch(() => {});
+        }
+      }
+    }
+  };
+
   L.arm = (cellIdx) => {
+    findPlayers();
     const cells = L.panel ? L.panel.querySelectorAll('.jp-Cell') : [];
     L.cell = cells[cellIdx] || null;
     L.t0 = null; L.keySent = false; L.tListener = null; L.key = null; L.msgs = []; L.imgs = []; L.errors = []; L.longtasks = [];
@@ -244,7 +260,7 @@ INIT_JS = r"""
       L.armed = false;
       resolve({reason, t0: L.t0, t_listener: L.tListener, key: L.key, protocol: L.protocol,
                msgs: L.msgs.slice(), imgs: L.imgs.map(e => Object.assign({}, e)), errors: L.errors.slice(),
-               longtasks: L.longtasks.slice(),
+               longtasks: L.longtasks.slice(), players: [...L.players],
                pending: L.pending, t_end: now()});
     };
     const timer = setInterval(() => {
@@ -254,6 +270,7 @@ INIT_JS = r"""
       if (L.t0 === null) return (t - tStart > o.no_send_ms) ? finish('no key press seen') : undefined;
       // comms that sent before the key press are a playing view's ticks, not the slider
       const ticking = new Set(L.msgs.filter(m => m.dir === 'send' && m.t < L.t0).map(m => m.comm));
+      for (const id of L.players) ticking.add(id);
       const sends = L.msgs.filter(m => m.dir === 'send' && m.type === 'comm_msg' && m.t >= L.t0
                                        && !ticking.has(m.comm));
       if (!sends.length) return (t - L.t0 > o.no_send_ms) ? finish('no message sent') : undefined;
@@ -307,6 +324,7 @@ def analyse(raw: dict | None) -> dict:
     msgs, imgs = raw["msgs"], raw["imgs"]
     # comms that sent before the key press are a playing view's ticks, not the slider
     ticking = {m.get("comm") for m in msgs if m["dir"] == "send" and t0 is not None and m["t"] < t0}
+    ticking |= set(raw.get("players") or ())       # Play widgets' comms: their ticks are never the slider
     all_sends = [m for m in msgs if m["dir"] == "send" and m.get("type") == "comm_msg"]
     sends = [m for m in all_sends if t0 is None or (m["t"] >= t0 and m.get("comm") not in ticking)]
     recv = [m for m in msgs if m["dir"] == "recv"]
