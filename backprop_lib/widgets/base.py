@@ -18,6 +18,7 @@ Binder, and shows the last state in a saved notebook.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import functools
 import html
@@ -506,6 +507,42 @@ class FigureView:
             task()
         return self.prefetched - sent
 
+    @contextlib.contextmanager
+    def _all_locks(self):
+        locks = self._locks()
+        for lock in locks:
+            lock.acquire()
+        try:
+            yield
+        finally:
+            for lock in reversed(locks):
+                lock.release()
+
+    @contextlib.contextmanager
+    def _off_page(self, owner):
+        """Render a picture the page is not shown (yet): the figure's redraw is captured, not published,
+        nothing the rendering sets on a widget is sent, and afterwards the owner's widgets and attributes are
+        put back as they were (and the owner's `restore()` called)."""
+        widgets = [w for w in _walk(owner.widget) if w is not self.image]
+        kept = [(w, dict(w._trait_values), w._holding_sync) for w in widgets]
+        state = dict(vars(owner))
+        try:
+            for w in widgets:
+                w._holding_sync = True
+            self._capturing, self._captured = True, None
+            yield kept
+        finally:
+            self._capturing = False
+            for w, values, holding in kept:
+                w._trait_values.clear()
+                w._trait_values.update(values)
+                w._states_to_send.clear()
+                w._holding_sync = holding
+            vars(owner).clear()
+            vars(owner).update(state)
+            if self._restore is not None:
+                self._restore()
+
     def _prefetch_one(self, control, setting) -> bool:
         """Render the picture for `control` set to `setting` (trait, value pairs), send it to the page,
         put everything back. False if it was there already or could not be rendered."""
@@ -520,44 +557,22 @@ class FigureView:
         tag = f"{controls.index(control)}>{frame}"
         if tag in self._sent or (frame in self._sent and id(control) not in self._moves_others):
             return False
-        locks = self._locks()
-        for lock in locks:      # a change handled meanwhile in another thread waits for this frame
-            lock.acquire()
-        try:
+        with self._all_locks():     # a change handled meanwhile in another thread waits for this frame
             return self._prefetch_locked(owner, control, setting, render, frame, tag)
-        finally:
-            for lock in reversed(locks):
-                lock.release()
 
     def _prefetch_locked(self, owner, control, setting, render, frame, tag) -> bool:
-        widgets = [w for w in _walk(owner.widget) if w is not self.image]
-        state = dict(vars(owner))
-        after = frame
-        kept = [(w, dict(w._trait_values), w._holding_sync) for w in widgets]
-        try:
-            for w in widgets:
-                w._holding_sync = True          # what the rendering sets is not sent to the page
-            for name, value in setting:
-                control._trait_values[name] = value
-            self._capturing, self._captured = True, None
-            (render.get(control) if isinstance(render, dict) else render)()
-            png = self._captured
-            # the rendering may move other controls (a slider's range shrinks and clamps its value):
-            # the picture is then also the one for the settings the page will show once told so
-            after = self.frame_key()
-        except Exception:       # a setting the view refuses is simply not sent ahead
-            png = None
-        finally:
-            self._capturing = False
-            for w, values, holding in kept:
-                w._trait_values.clear()
-                w._trait_values.update(values)
-                w._states_to_send.clear()
-                w._holding_sync = holding
-            vars(owner).clear()
-            vars(owner).update(state)
-            if self._restore is not None:
-                self._restore()
+        after, png = frame, None
+        with self._off_page(owner):
+            try:
+                for name, value in setting:
+                    control._trait_values[name] = value
+                (render.get(control) if isinstance(render, dict) else render)()
+                png = self._captured
+                # the rendering may move other controls (a slider's range shrinks and clamps its value):
+                # the picture is then also the one for the settings the page will show once told so
+                after = self.frame_key()
+            except Exception:       # a setting the view refuses is simply not sent ahead
+                png = None
         if png is None:
             return False
         # a change that moved other controls as well leads to a state its own key does not name (that
@@ -599,17 +614,11 @@ class FigureView:
         already or it could not be prepared."""
         if self._stepper is None:
             return False
-        locks = self._locks()
-        for lock in locks:
-            lock.acquire()
-        try:
+        with self._all_locks():
             if self._next is not None and self._next[0] == self._state_token():
                 return False
             self._next = None
             return self._prepare_step_locked()
-        finally:
-            for lock in reversed(locks):
-                lock.release()
 
     def _prepare_step_locked(self) -> bool:
         owner, controls, shared = self._stepper
@@ -619,33 +628,19 @@ class FigureView:
         for name, value in state.items():
             if name in shared or _is_picture(value):
                 memo[id(value)] = value
-        widgets = [w for w in _walk(owner.widget) if w is not self.image]
-        kept = [(w, dict(w._trait_values), w._holding_sync) for w in widgets]
         png = None
-        try:
-            vars(owner).update(copy.deepcopy(state, memo))
-            for w in widgets:
-                w._holding_sync = True          # what the Step sets is not sent to the page (yet)
-            self._capturing, self._captured, self._progress_seen = True, None, False
-            controls._on_step()
-            png = self._captured
-            after, progress = dict(vars(owner)), self._progress_seen
-            changes = [(w, {name: value for name, value in w._trait_values.items()
-                            if not name.startswith("_") and (name not in values or value is not values[name])})
-                       for w, values, _ in kept]
-        except Exception:       # the real Step runs instead (and shows what went wrong)
-            png = None
-        finally:
-            self._capturing = False
-            for w, values, holding in kept:
-                w._trait_values.clear()
-                w._trait_values.update(values)
-                w._states_to_send.clear()
-                w._holding_sync = holding
-            vars(owner).clear()
-            vars(owner).update(state)
-            if self._restore is not None:
-                self._restore()
+        with self._off_page(owner) as kept:
+            try:
+                vars(owner).update(copy.deepcopy(state, memo))
+                self._progress_seen = False
+                controls._on_step()
+                png = self._captured
+                after, progress = dict(vars(owner)), self._progress_seen
+                changes = [(w, {name: value for name, value in w._trait_values.items()
+                                if not name.startswith("_") and (name not in values or value is not values[name])})
+                           for w, values, _ in kept]
+            except Exception:       # the real Step runs instead (and shows what went wrong)
+                png = None
         if png is None:
             return False
         self._next = (token, after, [(w, c) for w, c in changes if c], png, progress)
